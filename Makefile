@@ -1,0 +1,39 @@
+# The two commands of the README, and a few more. Each target installs what it is missing.
+#   make demo    build and run the tutorial's two programs, with their timing
+#   make test    build and run every test: g++ optimised, ASan+UBSan, TSan, clang++
+#   make bench   our benchmarks and the peers' in one run (BENCH=spawn,timers to choose)
+SHELL := /bin/bash
+JOBS  ?= 2
+BENCH ?= seed,spawn,timers
+
+.PHONY: all deps demo test test-release test-asan test-tsan test-clang bench clean
+
+all: demo
+
+deps:
+	@scripts/install-deps.sh
+
+build/release/build.ninja: deps CMakeLists.txt CMakePresets.json
+	cmake --preset release >/dev/null
+
+demo: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target tutorial_threads tutorial_asyncio
+	@scripts/demo.sh build/release/examples
+
+test: deps test-release test-asan test-tsan test-clang
+	@echo "make test: all suites passed (release, asan+ubsan, tsan, clang)"
+
+test-release test-asan test-tsan test-clang: test-%: deps
+	cmake --preset $* >/dev/null
+	cmake --build --preset $* -j $(JOBS)
+	ctest --preset $*
+
+bench: deps
+	@scripts/install-deps.sh bench
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@scripts/bench.sh "$(BENCH)"
+
+clean:
+	rm -rf build

@@ -1,0 +1,59 @@
+// A delay or timeout spelled as Python spells it (a number of seconds, int or float) or as
+// C++ spells it (any std::chrono::duration). Used by every call that takes a delay.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+
+namespace concurrence {
+
+// Seconds as a plain number, Python style: 2, 0.5, 1e-3.
+template <class T>
+concept Seconds = std::is_arithmetic_v<T> && !std::same_as<T, bool>;
+
+template <class T>
+concept ChronoDuration = requires { typename T::rep; typename T::period; } &&
+                         std::same_as<T, std::chrono::duration<typename T::rep, typename T::period>>;
+
+// A span of time in nanoseconds, saturating instead of overflowing: `sleep(1e30)` and
+// `sleep(std::chrono::hours::max())` mean "practically forever", never a negative wrap.
+class Delay {
+public:
+    using rep = std::int64_t;
+    static constexpr rep max_ns = std::numeric_limits<rep>::max() / 4;  // room for now + delay
+
+    constexpr Delay() = default;
+
+    template <Seconds S>
+    constexpr Delay(S seconds) : ns_(from_seconds(static_cast<double>(seconds))) {}  // NOLINT(implicit)
+
+    template <class Rep, class Period>
+    constexpr Delay(std::chrono::duration<Rep, Period> d)  // NOLINT(implicit)
+        : ns_(from_seconds(std::chrono::duration<double>(d).count())) {}
+
+    constexpr rep nanoseconds() const { return ns_; }
+    constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }
+    constexpr bool is_positive() const { return ns_ > 0; }
+    // NaN was given: Python rejects it in most places ("Invalid value NaN (not a number)").
+    constexpr bool is_nan() const { return nan_; }
+
+private:
+    constexpr rep from_seconds(double s) {
+        if (s != s) {
+            nan_ = true;
+            return 0;
+        }
+        double ns = s * 1e9;
+        if (ns >= static_cast<double>(max_ns)) return max_ns;
+        if (ns <= -static_cast<double>(max_ns)) return -max_ns;
+        return static_cast<rep>(std::ceil(ns));  // never sleep shorter than asked
+    }
+
+    rep ns_ = 0;
+    bool nan_ = false;
+};
+
+}  // namespace concurrence
