@@ -1,0 +1,17 @@
+// "import asyncio": everything of concurrence's asyncio.
+//
+//   #include <concurrence/asyncio.hpp>
+//   namespace asyncio = concurrence::asyncio;
+#pragma once
+
+#include "concurrence/base/errors.hpp"
+#include "concurrence/base/timeout.hpp"
+#include "concurrence/flow/gather.hpp"
+#include "concurrence/loop/event_loop.hpp"
+#include "concurrence/loop/handle.hpp"
+#include "concurrence/run/run.hpp"
+#include "concurrence/task/coro.hpp"
+#include "concurrence/task/current_task.hpp"
+#include "concurrence/task/future.hpp"
+#include "concurrence/task/sleep.hpp"
+#include "concurrence/task/task.hpp"

@@ -1,0 +1,181 @@
+// asyncio::gather: run awaitables concurrently and collect their results in order.
+//
+//   auto [a, b] = co_await asyncio::gather(fetch(1), fetch(2));     // std::tuple
+//   std::vector<int> all = co_await asyncio::gather(std::move(tasks)); // a range → std::vector
+//
+// Coroutines are wrapped in tasks at the call, in argument order (their first steps run in
+// that order); Tasks and Futures are used as they are. The result is a Future, as in Python,
+// so gather can also be cancelled or inspected without awaiting it. A void result reads as
+// std::monostate (Python's None).
+// Errors: the first exception (or a child's cancellation) is propagated at once; the other
+// children keep running (Python's default, return_exceptions=False).
+// Cancellation: cancelling the gather (or the task awaiting it) cancels every child that is
+// not done; the gather then ends with CancelledError.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <ranges>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "concurrence/task/future.hpp"
+#include "concurrence/task/task.hpp"
+
+namespace concurrence::asyncio {
+
+namespace detail {
+
+template <class T>
+using gather_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+template <class X>
+struct awaitable_traits {};
+template <class T>
+struct awaitable_traits<Coro<T>> {
+    using value = T;
+    using handle = Task<T>;
+};
+template <class T>
+struct awaitable_traits<Task<T>> {
+    using value = T;
+    using handle = Task<T>;
+};
+template <class T>
+struct awaitable_traits<Future<T>> {
+    using value = T;
+    using handle = Future<T>;
+};
+
+template <class X>
+concept Gatherable = requires { typename awaitable_traits<std::remove_cvref_t<X>>::handle; };
+
+template <class X>
+auto to_handle(X&& x) {
+    using D = std::remove_cvref_t<X>;
+    if constexpr (std::is_same_v<D, Coro<typename awaitable_traits<D>::value>>)
+        return get_running_loop().create_task(std::move(x));
+    else
+        return D(x);
+}
+
+template <class H>
+gather_value_t<typename H::value_type> value_of(const H& h) {
+    if constexpr (std::is_void_v<typename H::value_type>) {
+        h.result();
+        return {};
+    } else {
+        return h.result();
+    }
+}
+
+template <class R, class Children>
+class GatherCore final : public FutureCore<R> {
+public:
+    GatherCore(EventLoop* loop, Children children) : FutureCore<R>(loop), children_(std::move(children)) {
+        for_each_child([&](FutureBase& c) {
+            (void)c;
+            ++remaining_;
+        });
+        if (remaining_ == 0) {
+            this->set_result(collect());
+            return;
+        }
+        this->add_ref();  // held while children are pending: their callbacks point here
+        for_each_child([&](FutureBase& c) {
+            if (c.done())  // Python adds the callback anyway: it runs with call_soon
+                loop->call_soon([this, &c] { child_done(this, c); });
+            else
+                c.add_callback({&GatherCore::child_done, this});
+        });
+    }
+
+    bool cancel(const std::string& message) override {
+        if (this->done()) return false;
+        bool any = false;
+        for_each_child([&](FutureBase& c) { any = c.cancel(message) || any; });
+        if (any) cancel_requested_ = true;  // the gather ends with CancelledError when all are done
+        return any;
+    }
+
+private:
+    void destroy() override { delete this; }
+
+    static void child_done(void* self_ptr, FutureBase& child) {
+        auto* self = static_cast<GatherCore*>(self_ptr);
+        --self->remaining_;
+        if (self->done()) {
+            if (!child.cancelled()) child.exception_or_null();  // retrieved: not reported as lost
+        } else if (child.cancelled()) {
+            self->set_exception(child.exception_or_null());
+        } else if (std::exception_ptr e = child.exception_or_null()) {
+            self->set_exception(std::move(e));
+        } else if (self->remaining_ == 0) {
+            if (self->cancel_requested_)
+                self->set_exception(std::make_exception_ptr(CancelledError()));
+            else
+                self->set_result(self->collect());
+        }
+        if (self->remaining_ == 0) self->release();
+    }
+
+    template <class F>
+    void for_each_child(F&& f) {
+        if constexpr (requires { children_.begin(); }) {
+            for (auto& c : children_) f(static_cast<FutureBase&>(*c.core()));
+        } else {
+            std::apply([&](auto&... c) { (f(static_cast<FutureBase&>(*c.core())), ...); }, children_);
+        }
+    }
+
+    R collect() {
+        if constexpr (requires { children_.begin(); }) {
+            R out;
+            out.reserve(children_.size());
+            for (auto& c : children_) out.push_back(value_of(c));
+            return out;
+        } else {
+            return std::apply([](auto&... c) { return R(value_of(c)...); }, children_);
+        }
+    }
+
+    Children children_;
+    std::size_t remaining_ = 0;
+    bool cancel_requested_ = false;
+};
+
+}  // namespace detail
+
+// gather(aws...) → Future<std::tuple<results...>>.
+template <detail::Gatherable... A>
+    requires(sizeof...(A) > 0)
+auto gather(A&&... aws) {
+    using R = std::tuple<detail::gather_value_t<typename detail::awaitable_traits<std::remove_cvref_t<A>>::value>...>;
+    using Children = std::tuple<typename detail::awaitable_traits<std::remove_cvref_t<A>>::handle...>;
+    EventLoop& loop = get_running_loop();
+    Children children{detail::to_handle(std::forward<A>(aws))...};
+    return Future<R>(new detail::GatherCore<R, Children>(&loop, std::move(children)));
+}
+
+// gather(range) → Future<std::vector<result>>: a range of Coro, Task or Future.
+template <std::ranges::input_range Range>
+    requires detail::Gatherable<std::ranges::range_value_t<Range>>
+auto gather(Range&& range) {
+    using X = std::remove_cvref_t<std::ranges::range_value_t<Range>>;
+    using H = typename detail::awaitable_traits<X>::handle;
+    using R = std::vector<detail::gather_value_t<typename detail::awaitable_traits<X>::value>>;
+    EventLoop& loop = get_running_loop();
+    std::vector<H> children;
+    if constexpr (std::is_same_v<std::remove_cvref_t<Range>, std::vector<H>> && std::is_rvalue_reference_v<Range&&>) {
+        children = std::move(range);
+    } else {
+        if constexpr (std::ranges::sized_range<Range>) children.reserve(std::ranges::size(range));
+        for (auto&& x : range) children.push_back(detail::to_handle(std::move(x)));
+    }
+    return Future<R>(new detail::GatherCore<R, std::vector<H>>(&loop, std::move(children)));
+}
+
+}  // namespace concurrence::asyncio

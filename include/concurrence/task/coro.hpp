@@ -1,0 +1,165 @@
+// asyncio::Coro<T>: the return type of an `async def`.
+//
+//   asyncio::Coro<int> answer() { co_await asyncio::sleep(1); co_return 42; }
+//
+// Lazy, as a Python coroutine object: nothing runs until it is awaited (`co_await answer()`
+// runs it inline, in the awaiting task) or wrapped in a task (create_task, gather, run).
+// An exception thrown inside propagates to the awaiter. Awaiting a Coro never suspends the
+// task by itself, and never grows the machine stack however deep the chain of awaits.
+// A Coro is move-only and can be awaited once ("cannot reuse already awaited coroutine").
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <utility>
+
+#include "concurrence/detail/frame_pool.hpp"
+#include "concurrence/task/result_storage.hpp"
+#include "concurrence/task/task_core.hpp"
+
+namespace concurrence::asyncio {
+
+template <class T = void>
+class Coro;
+
+namespace detail {
+
+template <class T>
+class Promise;
+
+// Common part of Promise<T> and Promise<void>.
+template <class T>
+class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
+public:
+    std::suspend_always initial_suspend() noexcept { return {}; }
+
+    struct FinalAwaiter {
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<Promise<T>> h) noexcept {
+            auto& p = h.promise();
+            // An awaited coroutine returns to its awaiter; a task's root stops the step.
+            if (!p.is_task()) t_next_resume = p.resume_point_;
+        }
+        void await_resume() const noexcept {}
+    };
+    FinalAwaiter final_suspend() noexcept { return {}; }
+
+    void unhandled_exception() noexcept {
+        result_.emplace_error(std::current_exception());
+        FutureState s = FutureState::failed;
+        if (is_task()) {
+            try {
+                throw;
+            } catch (const CancelledError&) {
+                s = FutureState::cancelled;  // Python: a task whose coroutine raised CancelledError is cancelled
+            } catch (...) {
+            }
+        }
+        root_finished(s);
+    }
+
+    Coro<T> get_return_object() noexcept;
+
+    // The awaiter of an inline coroutine takes the result (or the exception) from here.
+    T take_result() {
+        if (state_ != FutureState::finished) std::rethrow_exception(result_.error());
+        if constexpr (!std::is_void_v<T>) return std::move(result_.value());
+    }
+    // A task's result, for any number of readers.
+    decltype(auto) result() {
+        flags_ |= retrieved_flag;
+        throw_if_not_finished();
+        if constexpr (!std::is_void_v<T>) return std::as_const(result_.value());
+    }
+    void set_continuation(std::coroutine_handle<> awaiter) { resume_point_ = awaiter; }
+    using TaskCore::is_task;
+
+protected:
+    ~PromiseBase() { result_.destroy(state_); }
+    std::exception_ptr stored_exception() const override {
+        return state_ == FutureState::failed || state_ == FutureState::cancelled ? result_.error() : nullptr;
+    }
+    void set_stored_exception(std::exception_ptr e) override { result_.emplace_error(std::move(e)); }
+    void destroy() override {
+        std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)).destroy();
+    }
+
+    ResultStorage<T> result_;
+};
+
+template <class T>
+class Promise final : public PromiseBase<T> {
+public:
+    template <class U = T>
+    void return_value(U&& v) {
+        this->result_.emplace_value(std::forward<U>(v));
+        this->root_finished(FutureState::finished);
+    }
+};
+
+template <>
+class Promise<void> final : public PromiseBase<void> {
+public:
+    void return_void() { root_finished(FutureState::finished); }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Coro {
+public:
+    using promise_type = detail::Promise<T>;
+    using value_type = T;
+    using handle_type = std::coroutine_handle<promise_type>;
+
+    Coro() = default;
+    explicit Coro(handle_type h) : h_(h) {}
+    Coro(Coro&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    Coro& operator=(Coro o) noexcept {
+        std::swap(h_, o.h_);
+        return *this;
+    }
+    ~Coro() {
+        if (h_) h_.destroy();
+    }
+
+    // True until it is awaited or turned into a task.
+    explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+
+    class Awaiter {
+    public:
+        explicit Awaiter(handle_type h) : h_(h) {}
+        Awaiter(Awaiter&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+        ~Awaiter() {
+            if (h_) h_.destroy();
+        }
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> awaiter) noexcept {
+            h_.promise().set_continuation(awaiter);
+            detail::t_next_resume = h_;  // run the coroutine next, on the trampoline
+        }
+        T await_resume() { return h_.promise().take_result(); }
+
+    private:
+        handle_type h_;
+    };
+
+    Awaiter operator co_await() && { return Awaiter(take()); }
+    Awaiter operator co_await() & { return Awaiter(take()); }
+
+    // Gives up ownership of the frame (create_task does this).
+    handle_type take() {
+        if (!h_) throw RuntimeError("cannot reuse already awaited coroutine");
+        return std::exchange(h_, nullptr);
+    }
+
+private:
+    handle_type h_;
+};
+
+template <class T>
+Coro<T> detail::PromiseBase<T>::get_return_object() noexcept {
+    return Coro<T>(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)));
+}
+
+}  // namespace concurrence::asyncio

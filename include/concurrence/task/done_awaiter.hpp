@@ -1,0 +1,45 @@
+// Awaiting something that completes later (a Future, a Task, a gather): Python's
+// `yield self` in Future.__await__ plus Task.__wakeup.
+//
+// Ordering: the awaiting task resumes in the loop iteration after completion (the done
+// callbacks' call_soon), exactly as in Python. Awaiting something already done does not
+// suspend at all.
+// Cancellation: cancelling the awaiting task cancels the awaited future/task (Python's
+// _fut_waiter.cancel()); the awaiting task then sees its CancelledError.
+#pragma once
+
+#include <coroutine>
+#include <string>
+#include <utility>
+
+#include "concurrence/task/task_core.hpp"
+
+namespace concurrence::asyncio::detail {
+
+// Handle: Task<T> or Future<T> (anything with core() and a result getter).
+template <class Handle>
+class DoneAwaiter final : public Waitable {
+public:
+    explicit DoneAwaiter(Handle h) : target_(std::move(h)) {}
+    DoneAwaiter(DoneAwaiter&&) = default;
+
+    bool await_ready() const noexcept { return target_.core()->done(); }
+    void await_suspend(std::coroutine_handle<> h) {
+        TaskCore& me = current_task_for_await();
+        if (static_cast<FutureBase*>(&me) == target_.core()) throw RuntimeError("Task cannot await on itself");
+        me.suspend_at(h, this);
+        waiter_ = &me;
+        target_.core()->add_callback({&TaskCore::wake, &me});
+    }
+    decltype(auto) await_resume() {
+        if (waiter_) waiter_->throw_if_cancel_requested();
+        return target_.result_for_await();
+    }
+    bool cancel_wait(const std::string& message) override { return target_.core()->cancel(message); }
+
+private:
+    Handle target_;
+    TaskCore* waiter_ = nullptr;
+};
+
+}  // namespace concurrence::asyncio::detail

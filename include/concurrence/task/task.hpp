@@ -1,0 +1,109 @@
+// asyncio::Task<T>: a coroutine scheduled on the loop.
+//
+//   asyncio::Task<int> t = asyncio::create_task(answer(), "answer");
+//   int v = co_await t;
+//
+// create_task schedules the first step at the back of the ready queue (Python's order).
+// The task runs to completion even if every Task handle is dropped: the loop keeps it alive
+// (Python's "task garbage-collected while pending" trap cannot happen).
+// Awaiting a task: any number of tasks may await it; each resumes one loop iteration after
+// it completes and gets its result (a copy) or its exception.
+// Cancellation: cancelling a task that awaits another task cancels that task too.
+// Thread safety: the loop's thread only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "concurrence/loop/event_loop.hpp"
+#include "concurrence/task/coro.hpp"
+#include "concurrence/task/done_awaiter.hpp"
+#include "concurrence/task/future.hpp"
+
+namespace concurrence::asyncio {
+
+template <class T = void>
+class Task {
+public:
+    using value_type = T;
+
+    Task() = default;
+    explicit Task(detail::Promise<T>* p) : core_(p) {}
+
+    bool done() const { return core_->done(); }
+    bool cancelled() const { return core_->cancelled(); }
+    // The result; throws the task's exception, CancelledError, or InvalidStateError("Result is
+    // not set.") while pending.
+    decltype(auto) result() const { return core_->result(); }
+    // The exception (null if it returned normally); CancelledError if cancelled.
+    std::exception_ptr exception() const { return core_->exception(); }
+    // Python's Task.cancel(msg).
+    bool cancel(const std::string& msg = {}) { return core_->cancel(msg); }
+    int cancelling() const { return core_->cancelling(); }
+    int uncancel() { return core_->uncancel(); }
+    std::string get_name() const { return core_->name(); }
+    void set_name(std::string name) { core_->set_name(std::move(name)); }
+    EventLoop& get_loop() const { return core_->loop(); }
+
+    // callback() or callback(Task<T>&): run one loop iteration after completion.
+    template <class F>
+    void add_done_callback(F callback) {
+        if constexpr (std::is_invocable_v<F&, Task<T>&>)
+            core_->add_user_callback([cb = std::move(callback), self = *this]() mutable { cb(self); });
+        else
+            core_->add_user_callback(std::move(callback));
+    }
+
+    auto operator co_await() const& { return detail::DoneAwaiter<Task<T>>(*this); }
+    auto operator co_await() && { return detail::DoneAwaiter<Task<T>>(std::move(*this)); }
+
+    friend bool operator==(const Task& a, const Task& b) { return a.core_.get() == b.core_.get(); }
+
+    // ---- for awaiters
+    detail::Promise<T>* core() const { return core_.get(); }
+    T result_for_await() const {
+        if constexpr (std::is_void_v<T>)
+            core_->result();
+        else
+            return core_->result();
+    }
+
+private:
+    detail::CoreRef<detail::Promise<T>> core_;
+};
+
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
+    check_open();
+    auto h = coro.take();
+    h.promise().start(*this, h, std::move(name));
+    return Task<T>(&h.promise());
+}
+
+// Python's asyncio.create_task(coro, name=...): on the running loop.
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {}) {
+    return get_running_loop().create_task(std::move(coro), std::move(name));
+}
+
+template <class T>
+T EventLoop::run_until_complete(Task<T> task) {
+    check_open();
+    if (!task.done()) {
+        task.core()->add_callback({[](void* loop, detail::FutureBase&) { static_cast<EventLoop*>(loop)->stop(); }, this});
+        run_forever();
+        if (!task.done()) throw RuntimeError("Event loop stopped before Future completed.");
+    }
+    return task.result_for_await();
+}
+
+template <class T>
+T EventLoop::run_until_complete(Coro<T> coro) {
+    return run_until_complete(create_task(std::move(coro)));
+}
+
+// The task running now, or an empty Task... (see current_task.hpp)
+
+}  // namespace concurrence::asyncio

@@ -1,0 +1,96 @@
+// A task's state, embedded in the promise of its root coroutine (one allocation per task:
+// the frame). A task step resumes the innermost suspended coroutine of the task's await
+// chain; transfers along the chain go through a trampoline, so a chain of any depth never
+// grows the machine stack.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "concurrence/task/future_core.hpp"
+
+namespace concurrence::asyncio::detail {
+
+class TaskCore;
+
+// The coroutine the trampoline resumes next (set by an await_suspend that transfers control).
+inline thread_local std::coroutine_handle<> t_next_resume;
+// The task whose step is running on this thread (Python's current_task()).
+inline thread_local TaskCore* t_current_task = nullptr;
+
+inline void resume_chain(std::coroutine_handle<> h) {
+    while (h) {
+        t_next_resume = nullptr;
+        h.resume();
+        h = std::exchange(t_next_resume, nullptr);
+    }
+}
+
+class TaskCore : public FutureBase {
+public:
+    // Task.cancel(msg): Python's rules (a done task: false; else cancel what it awaits, or
+    // throw CancelledError at its next resumption).
+    bool cancel(const std::string& message) override;
+    int cancelling() const { return cancel_requests_; }
+    int uncancel() {
+        if (cancel_requests_ > 0) --cancel_requests_;
+        return cancel_requests_;
+    }
+
+    std::string name() const;
+    void set_name(std::string n) { extra().name = std::move(n); }
+
+    // The loop's step (pending) or callbacks phase (done).
+    void run() override;
+    bool timer_stale(std::uint64_t seq) const override { return !(fut_waiter_ && fut_waiter_->owns_timer(seq)); }
+    void timer_fired(EventLoop& loop, std::uint64_t seq) override;
+    void abandon() override;
+
+    // ---- for awaiters
+    // Called by an awaiter that suspends this task: where to resume, and what it waits on.
+    void suspend_at(std::coroutine_handle<> h, Waitable* waiting_on = nullptr) {
+        resume_point_ = h;
+        fut_waiter_ = waiting_on;
+    }
+    void clear_waiting() { fut_waiter_ = nullptr; }
+    void schedule() { loop_->schedule(this); }
+    // Python's __step check: a pending cancel request is thrown at the resumption point.
+    void throw_if_cancel_requested() {
+        if (flags_ & must_cancel_flag) {
+            flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+            throw CancelledError(cancel_message());
+        }
+    }
+    // Wakes a task that awaited a future (Python's Task.__wakeup): steps it now.
+    static void wake(void* task, FutureBase&) { static_cast<TaskCore*>(task)->run(); }
+
+    // ---- set up by create_task
+    void start(EventLoop& loop, std::coroutine_handle<> root, std::string name);
+    bool is_task() const { return flags_ & is_task_flag; }
+
+protected:
+    TaskCore() : FutureBase(nullptr) {}
+    ~TaskCore() = default;
+    const char* kind() const override { return "Task"; }
+
+    // The root coroutine's body ended (value, exception or CancelledError).
+    void root_finished(FutureState s) { state_ = s; }
+
+    // Root coroutine of a task: where the next step resumes. An awaited (inline) coroutine:
+    // the coroutine that awaits it.
+    std::coroutine_handle<> resume_point_;
+    Waitable* fut_waiter_ = nullptr;
+    std::uint32_t registry_index_ = 0;  // position in the loop's pending-task registry
+    std::uint32_t number_ = 0;          // N of the default name "Task-N"
+
+private:
+    void on_step_finished();
+};
+
+TaskCore* current_task_or_null() noexcept;
+// The task running now; an awaiter that must suspend a task calls this.
+TaskCore& current_task_for_await();
+
+}  // namespace concurrence::asyncio::detail

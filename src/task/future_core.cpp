@@ -1,0 +1,104 @@
+#include "concurrence/task/future_core.hpp"
+
+
+namespace concurrence::asyncio::detail {
+
+FutureBase::~FutureBase() { delete extra_; }
+
+FutureExtra& FutureBase::extra() {
+    if (!extra_) extra_ = new FutureExtra;
+    return *extra_;
+}
+
+const std::string& FutureBase::cancel_message() const {
+    static const std::string empty;
+    return extra_ ? extra_->cancel_message : empty;
+}
+
+void FutureBase::add_callback(DoneCallback cb) {
+    if (!callback_.fn)
+        callback_ = cb;
+    else
+        extra().more_callbacks.push_back(cb);
+}
+
+void FutureBase::add_user_callback(std::function<void()> fn) {
+    if (done()) {  // Python: scheduled with call_soon right away
+        loop_->call_soon(std::move(fn));
+        return;
+    }
+    auto& owned = extra().user_callbacks;
+    owned.push_back(std::make_unique<std::function<void()>>(std::move(fn)));
+    add_callback({[](void* f, FutureBase& self) {
+                      try {
+                          (*static_cast<std::function<void()>*>(f))();
+                      } catch (...) {
+                          self.loop().call_exception_handler({"Exception in callback", std::current_exception()});
+                      }
+                  },
+                  owned.back().get()});
+}
+
+std::exception_ptr FutureBase::exception() {
+    if (state_ == FutureState::pending) throw InvalidStateError("Exception is not set.");
+    if (state_ == FutureState::cancelled) std::rethrow_exception(exception_or_null());
+    return exception_or_null();
+}
+
+void FutureBase::throw_if_not_finished() {
+    flags_ |= retrieved_flag;
+    if (state_ == FutureState::pending) throw InvalidStateError("Result is not set.");
+    if (state_ != FutureState::finished) std::rethrow_exception(stored_exception());
+}
+
+bool FutureBase::cancel(const std::string& message) {
+    if (done()) return false;
+    mark_cancelled(message);
+    return true;
+}
+
+void FutureBase::mark_cancelled(const std::string& message) {
+    if (!message.empty()) extra().cancel_message = message;
+    set_stored_exception(std::make_exception_ptr(CancelledError(message)));
+    mark_done(FutureState::cancelled);
+}
+
+void FutureBase::mark_done(FutureState s) {
+    state_ = s;
+    if (callback_.fn && !(flags_ & callbacks_queued_flag)) {
+        flags_ |= callbacks_queued_flag;
+        add_ref();  // the ready queue's
+        loop_->schedule(this);
+    }
+}
+
+void FutureBase::run_callbacks() {
+    flags_ &= static_cast<std::uint8_t>(~callbacks_queued_flag);
+    const DoneCallback first = std::exchange(callback_, DoneCallback{nullptr, nullptr});
+    if (first.fn) first.fn(first.ctx, *this);
+    if (extra_ && !extra_->more_callbacks.empty()) {
+        std::vector<DoneCallback> more = std::move(extra_->more_callbacks);
+        extra_->more_callbacks.clear();
+        for (const DoneCallback& cb : more) cb.fn(cb.ctx, *this);
+    }
+}
+
+void FutureBase::last_release() {
+    if (state_ == FutureState::failed && !(flags_ & retrieved_flag)) {
+        ExceptionContext context{std::string(kind()) + " exception was never retrieved", stored_exception()};
+        if (running_loop_or_null() == loop_ && loop_)
+            loop_->call_exception_handler(context);
+        else
+            EventLoop::default_exception_handler(context);
+    }
+    destroy();
+}
+
+void FutureBase::run() {
+    flags_ |= running_callbacks_flag;
+    run_callbacks();
+    flags_ &= static_cast<std::uint8_t>(~running_callbacks_flag);
+    release();  // the ready queue's
+}
+
+}  // namespace concurrence::asyncio::detail

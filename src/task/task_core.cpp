@@ -1,0 +1,92 @@
+#include "concurrence/task/task_core.hpp"
+
+#include <atomic>
+
+namespace concurrence::asyncio::detail {
+
+namespace {
+// Python's itertools.count() behind "Task-N": process-wide.
+std::atomic<std::uint32_t> task_counter{0};
+}  // namespace
+
+TaskCore* current_task_or_null() noexcept { return t_current_task; }
+
+TaskCore& current_task_for_await() {
+    if (!t_current_task) throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
+    return *t_current_task;
+}
+
+void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string name) {
+    loop_ = &loop;
+    resume_point_ = root;
+    flags_ |= is_task_flag;
+    number_ = task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (!name.empty()) extra().name = std::move(name);
+    auto& registry = loop.task_registry();
+    registry_index_ = static_cast<std::uint32_t>(registry.size());
+    registry.push_back(this);
+    refs_ += 1;  // the loop's, until the task is done and its callbacks have run
+    loop.schedule(this);
+}
+
+std::string TaskCore::name() const {
+    if (extra_ && !extra_->name.empty()) return extra_->name;
+    return "Task-" + std::to_string(number_);
+}
+
+bool TaskCore::cancel(const std::string& message) {
+    if (done()) return false;
+    ++cancel_requests_;
+    if (!message.empty()) extra().cancel_message = message;
+    if (fut_waiter_ && fut_waiter_->cancel_wait(message)) return true;
+    // Thrown into the coroutine where it resumes next (Python's _must_cancel).
+    flags_ |= must_cancel_flag;
+    return true;
+}
+
+void TaskCore::run() {
+    if (done()) {  // the callbacks phase
+        FutureBase::run();
+        return;
+    }
+    fut_waiter_ = nullptr;
+    if (!(flags_ & started_flag)) {
+        flags_ |= started_flag;
+        if (flags_ & must_cancel_flag) {  // cancelled before its first step: the body never runs
+            flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+            set_stored_exception(std::make_exception_ptr(CancelledError(cancel_message())));
+            state_ = FutureState::cancelled;
+            on_step_finished();
+            return;
+        }
+    }
+    TaskCore* const outer = t_current_task;
+    t_current_task = this;
+    resume_chain(resume_point_);
+    t_current_task = outer;
+    if (done()) on_step_finished();
+}
+
+void TaskCore::on_step_finished() {
+    // Leave the registry (swap with the last entry).
+    auto& registry = loop_->task_registry();
+    auto* last = static_cast<TaskCore*>(registry.back());
+    registry[registry_index_] = last;
+    last->registry_index_ = registry_index_;
+    registry.pop_back();
+    mark_done(state_);
+    release();  // the loop's; the frame lives on while Task handles or callbacks need it
+}
+
+void TaskCore::timer_fired(EventLoop& loop, std::uint64_t) {
+    fut_waiter_ = nullptr;
+    loop.schedule(this);
+    release();  // the timer's
+}
+
+void TaskCore::abandon() {
+    loop_->call_exception_handler({"Task was destroyed but it is pending! (" + name() + ")", nullptr});
+    release();
+}
+
+}  // namespace concurrence::asyncio::detail
