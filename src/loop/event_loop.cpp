@@ -15,7 +15,7 @@
 namespace concurrence::asyncio {
 
 namespace {
-thread_local EventLoop* t_running_loop = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local EventLoop* t_running_loop = nullptr;
 }
 
 EventLoop& get_running_loop() {
@@ -180,8 +180,7 @@ void EventLoop::close() {
     for (const detail::TimerEntry& t : e.timers.entries()) t.target->timer_release();
     e.timers.entries().clear();
     // Tasks still pending are let go: each is destroyed when its last Task handle is.
-    std::vector<detail::Runnable*> pending;
-    pending.swap(tasks_);
+    std::vector<detail::Runnable*> pending = tasks_.take_all();
     for (detail::Runnable* t : pending) t->abandon();
 }
 

@@ -15,11 +15,13 @@ const std::string& FutureBase::cancel_message() const {
     return extra_ ? extra_->cancel_message : empty;
 }
 
-void FutureBase::add_callback(DoneCallback cb) {
-    if (!callback_.fn)
-        callback_ = cb;
-    else
-        extra().more_callbacks.push_back(cb);
+void FutureBase::add_waiter(FutureBase* waiter) {
+    if (!waiter_ && !(flags_ & more_callbacks_flag)) {
+        waiter_ = waiter;
+        return;
+    }
+    extra().more_callbacks.push_back({waiter, nullptr});
+    flags_ |= more_callbacks_flag;
 }
 
 void FutureBase::add_user_callback(std::function<void()> fn) {
@@ -29,14 +31,8 @@ void FutureBase::add_user_callback(std::function<void()> fn) {
     }
     auto& owned = extra().user_callbacks;
     owned.push_back(std::make_unique<std::function<void()>>(std::move(fn)));
-    add_callback({[](void* f, FutureBase& self) {
-                      try {
-                          (*static_cast<std::function<void()>*>(f))();
-                      } catch (...) {
-                          self.loop().call_exception_handler({"Exception in callback", std::current_exception()});
-                      }
-                  },
-                  owned.back().get()});
+    extra_->more_callbacks.push_back({nullptr, owned.back().get()});
+    flags_ |= more_callbacks_flag;
 }
 
 std::exception_ptr FutureBase::exception() {
@@ -65,7 +61,7 @@ void FutureBase::mark_cancelled(const std::string& message) {
 
 void FutureBase::mark_done(FutureState s) {
     state_ = s;
-    if (callback_.fn && !(flags_ & callbacks_queued_flag)) {
+    if ((waiter_ || (flags_ & more_callbacks_flag)) && !(flags_ & callbacks_queued_flag)) {
         flags_ |= callbacks_queued_flag;
         add_ref();  // the ready queue's
         loop_->schedule(this);
@@ -74,12 +70,22 @@ void FutureBase::mark_done(FutureState s) {
 
 void FutureBase::run_callbacks() {
     flags_ &= static_cast<std::uint8_t>(~callbacks_queued_flag);
-    const DoneCallback first = std::exchange(callback_, DoneCallback{nullptr, nullptr});
-    if (first.fn) first.fn(first.ctx, *this);
-    if (extra_ && !extra_->more_callbacks.empty()) {
+    if (FutureBase* first = std::exchange(waiter_, nullptr)) first->on_future_done(*this);
+    if (flags_ & more_callbacks_flag) {
+        flags_ &= static_cast<std::uint8_t>(~more_callbacks_flag);
         std::vector<DoneCallback> more = std::move(extra_->more_callbacks);
         extra_->more_callbacks.clear();
-        for (const DoneCallback& cb : more) cb.fn(cb.ctx, *this);
+        for (const DoneCallback& cb : more) {
+            if (cb.waiter) {
+                cb.waiter->on_future_done(*this);
+                continue;
+            }
+            try {
+                (*cb.user)();
+            } catch (...) {
+                loop_->call_exception_handler({"Exception in callback", std::current_exception()});
+            }
+        }
     }
 }
 

@@ -9,11 +9,8 @@ namespace {
 std::atomic<std::uint32_t> task_counter{0};
 }  // namespace
 
-TaskCore* current_task_or_null() noexcept { return t_current_task; }
-
-TaskCore& current_task_for_await() {
-    if (!t_current_task) throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
-    return *t_current_task;
+void throw_await_outside_task() {
+    throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
 }
 
 void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string name) {
@@ -22,9 +19,7 @@ void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string 
     flags_ |= is_task_flag;
     number_ = task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
     if (!name.empty()) extra().name = std::move(name);
-    auto& registry = loop.task_registry();
-    registry_index_ = static_cast<std::uint32_t>(registry.size());
-    registry.push_back(this);
+    registry_index_ = loop.task_registry().add(this);
     refs_ += 1;  // the loop's, until the task is done and its callbacks have run
     loop.schedule(this);
 }
@@ -38,7 +33,7 @@ bool TaskCore::cancel(const std::string& message) {
     if (done()) return false;
     ++cancel_requests_;
     if (!message.empty()) extra().cancel_message = message;
-    if (fut_waiter_ && fut_waiter_->cancel_wait(message)) return true;
+    if (fut_waiter_ && fut_waiter_->cancel_wait(*this, message)) return true;
     // Thrown into the coroutine where it resumes next (Python's _must_cancel).
     flags_ |= must_cancel_flag;
     return true;
@@ -68,12 +63,7 @@ void TaskCore::run() {
 }
 
 void TaskCore::on_step_finished() {
-    // Leave the registry (swap with the last entry).
-    auto& registry = loop_->task_registry();
-    auto* last = static_cast<TaskCore*>(registry.back());
-    registry[registry_index_] = last;
-    last->registry_index_ = registry_index_;
-    registry.pop_back();
+    loop_->task_registry().remove(registry_index_);
     mark_done(state_);
     release();  // the loop's; the frame lives on while Task handles or callbacks need it
 }

@@ -68,6 +68,7 @@ gather_value_t<typename H::value_type> value_of(const H& h) {
         h.result();
         return {};
     } else {
+        if (h.core()->sole_handle()) return h.core()->take_result();  // nobody else can read it
         return h.result();
     }
 }
@@ -76,10 +77,10 @@ template <class R, class Children>
 class GatherCore final : public FutureCore<R> {
 public:
     GatherCore(EventLoop* loop, Children children) : FutureCore<R>(loop), children_(std::move(children)) {
-        for_each_child([&](FutureBase& c) {
-            (void)c;
-            ++remaining_;
-        });
+        if constexpr (requires { children_.size(); })
+            remaining_ = children_.size();
+        else
+            remaining_ = std::tuple_size_v<Children>;
         if (remaining_ == 0) {
             this->set_result(collect());
             return;
@@ -87,9 +88,9 @@ public:
         this->add_ref();  // held while children are pending: their callbacks point here
         for_each_child([&](FutureBase& c) {
             if (c.done())  // Python adds the callback anyway: it runs with call_soon
-                loop->call_soon([this, &c] { child_done(this, c); });
+                loop->call_soon([this, &c] { on_future_done(c); });
             else
-                c.add_callback({&GatherCore::child_done, this});
+                c.add_waiter(this);
         });
     }
 
@@ -104,22 +105,21 @@ public:
 private:
     void destroy() override { delete this; }
 
-    static void child_done(void* self_ptr, FutureBase& child) {
-        auto* self = static_cast<GatherCore*>(self_ptr);
-        --self->remaining_;
-        if (self->done()) {
+    void on_future_done(FutureBase& child) override {
+        --remaining_;
+        if (this->done()) {
             if (!child.cancelled()) child.exception_or_null();  // retrieved: not reported as lost
         } else if (child.cancelled()) {
-            self->set_exception(child.exception_or_null());
+            this->set_exception(child.exception_or_null());
         } else if (std::exception_ptr e = child.exception_or_null()) {
-            self->set_exception(std::move(e));
-        } else if (self->remaining_ == 0) {
-            if (self->cancel_requested_)
-                self->set_exception(std::make_exception_ptr(CancelledError()));
+            this->set_exception(std::move(e));
+        } else if (remaining_ == 0) {
+            if (cancel_requested_)
+                this->set_exception(std::make_exception_ptr(CancelledError()));
             else
-                self->set_result(self->collect());
+                this->set_result(collect());
         }
-        if (self->remaining_ == 0) self->release();
+        if (remaining_ == 0) this->release();
     }
 
     template <class F>
@@ -133,9 +133,13 @@ private:
 
     R collect() {
         if constexpr (requires { children_.begin(); }) {
+            // Each child is let go as soon as its result is read: one pass over their memory.
             R out;
             out.reserve(children_.size());
-            for (auto& c : children_) out.push_back(value_of(c));
+            for (auto& c : children_) {
+                out.push_back(value_of(c));
+                c = {};
+            }
             return out;
         } else {
             return std::apply([](auto&... c) { return R(value_of(c)...); }, children_);

@@ -24,6 +24,7 @@
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/loop/runnable.hpp"
+#include "concurrence/loop/task_registry.hpp"
 
 namespace concurrence::asyncio {
 
@@ -111,7 +112,7 @@ public:
     std::uint64_t add_timer(std::int64_t when_ns, detail::Runnable* target);
     // A timer was cancelled and is now stale: lets the heap compact itself when half stale.
     void note_timer_cancelled();
-    std::vector<detail::Runnable*>& task_registry() { return tasks_; }
+    detail::TaskRegistry& task_registry() { return tasks_; }
     void check_open() const {
         if (closed_) throw RuntimeError("Event loop is closed");
     }
@@ -134,7 +135,7 @@ private:
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
     std::unique_ptr<Engine> engine_;
     detail::ReadyQueue ready_;
-    std::vector<detail::Runnable*> tasks_;  // pending tasks (all_tasks, cancelling leftovers)
+    detail::TaskRegistry tasks_;  // pending tasks (all_tasks, cancelling leftovers)
     ExceptionHandler exception_handler_;
     bool running_ = false;
     bool stopping_ = false;

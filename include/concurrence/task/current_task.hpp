@@ -51,7 +51,7 @@ inline TaskRef current_task() { return TaskRef(detail::current_task_or_null()); 
 inline std::vector<TaskRef> all_tasks(EventLoop& loop) {
     std::vector<TaskRef> out;
     out.reserve(loop.task_registry().size());
-    for (detail::Runnable* r : loop.task_registry()) out.emplace_back(static_cast<detail::TaskCore*>(r));
+    loop.task_registry().for_each([&](detail::Runnable* r) { out.emplace_back(static_cast<detail::TaskCore*>(r)); });
     return out;
 }
 inline std::vector<TaskRef> all_tasks() { return all_tasks(get_running_loop()); }

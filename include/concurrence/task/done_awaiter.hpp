@@ -29,13 +29,13 @@ public:
         if (static_cast<FutureBase*>(&me) == target_.core()) throw RuntimeError("Task cannot await on itself");
         me.suspend_at(h, this);
         waiter_ = &me;
-        target_.core()->add_callback({&TaskCore::wake, &me});
+        target_.core()->add_waiter(&me);
     }
     decltype(auto) await_resume() {
         if (waiter_) waiter_->throw_if_cancel_requested();
         return target_.result_for_await();
     }
-    bool cancel_wait(const std::string& message) override { return target_.core()->cancel(message); }
+    bool cancel_wait(TaskCore&, const std::string& message) override { return target_.core()->cancel(message); }
 
 private:
     Handle target_;

@@ -23,11 +23,12 @@
 namespace concurrence::asyncio::detail {
 
 class FutureBase;
+class TaskCore;
 
-// A done callback in its cheapest form: a function and its context.
+// A done callback beyond the first: another future's waiter, or a user's function.
 struct DoneCallback {
-    void (*fn)(void* ctx, FutureBase& done);
-    void* ctx;
+    FutureBase* waiter;
+    std::function<void()>* user;
 };
 
 enum class FutureState : std::uint8_t { pending, finished, failed, cancelled };
@@ -59,8 +60,10 @@ public:
     // Python's Future.cancel / Task.cancel.
     virtual bool cancel(const std::string& message);
 
-    // Registers a callback for completion. Must not be done yet.
-    void add_callback(DoneCallback cb);
+    // Registers `waiter` to be told (on_future_done) when this is done. Must not be done yet.
+    void add_waiter(FutureBase* waiter);
+    // Told when a future this one waits on is done (a task waking up, a gather counting).
+    virtual void on_future_done(FutureBase&) {}
     // A user callback: run with call_soon semantics, errors to the loop's exception handler.
     void add_user_callback(std::function<void()> fn);
 
@@ -102,7 +105,7 @@ protected:
     void run_callbacks();
 
     EventLoop* loop_;
-    DoneCallback callback_{nullptr, nullptr};  // the first callback, inline
+    FutureBase* waiter_ = nullptr;  // the first waiter, inline (more in extra_)
     FutureExtra* extra_ = nullptr;
     std::uint32_t refs_ = 0;
     FutureState state_ = FutureState::pending;
@@ -115,6 +118,7 @@ protected:
     static constexpr std::uint8_t must_cancel_flag = 8;
     static constexpr std::uint8_t started_flag = 16;
     static constexpr std::uint8_t running_callbacks_flag = 32;
+    static constexpr std::uint8_t more_callbacks_flag = 64;  // extra_ holds more callbacks
 };
 
 // Something a task waits on that can be cancelled (Python's Task._fut_waiter).
@@ -122,7 +126,7 @@ class Waitable {
 public:
     // Cancels the wait: the task will be woken and see CancelledError at its await.
     // False if nothing could be cancelled.
-    virtual bool cancel_wait(const std::string& message) = 0;
+    virtual bool cancel_wait(TaskCore& task, const std::string& message) = 0;
     // True if this wait is the one armed with timer `seq` (see TaskCore::timer_stale).
     virtual bool owns_timer(std::uint64_t) const { return false; }
 

@@ -24,7 +24,7 @@ namespace detail {
 
 class SleepWait : public Waitable {
 public:
-    explicit SleepWait(Delay d) : delay_or_seq_(d.nanoseconds()) {
+    explicit SleepWait(Delay d) : state_(d.nanoseconds()) {
         if (d.is_nan()) throw ValueError("Invalid value NaN (not a number)");
     }
     SleepWait(const SleepWait&) = default;
@@ -32,35 +32,37 @@ public:
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
         TaskCore& task = current_task_for_await();
-        task_ = &task;
-        EventLoop& loop = task.loop();
-        if (delay_or_seq_ <= 0) {  // a bare yield (Python's __sleep0)
+        if (state_ <= 0) {  // a bare yield (Python's __sleep0)
+            state_ = 0;
             task.suspend_at(h);
             task.schedule();
             return;
         }
+        EventLoop& loop = task.loop();
         task.suspend_at(h, this);
         task.add_ref();  // the timer's reference
-        delay_or_seq_ = static_cast<std::int64_t>(loop.add_timer(loop.now_ns() + delay_or_seq_, &task));
+        state_ = static_cast<std::int64_t>(loop.add_timer(loop.now_ns() + state_, &task));
     }
     void resume_checks() {
-        if (cancelled_) throw CancelledError(task_->cancel_message());
-        task_->throw_if_cancel_requested();
+        TaskCore& task = *current_task_or_null();
+        if (state_ == cancelled) throw CancelledError(task.cancel_message());
+        task.throw_if_cancel_requested();
     }
 
-    bool cancel_wait(const std::string&) override {
-        cancelled_ = true;
-        task_->clear_waiting();
-        task_->loop().note_timer_cancelled();
-        task_->schedule();
+    bool cancel_wait(TaskCore& task, const std::string&) override {
+        state_ = cancelled;
+        task.clear_waiting();
+        task.loop().note_timer_cancelled();
+        task.schedule();
         return true;
     }
-    bool owns_timer(std::uint64_t seq) const override { return static_cast<std::uint64_t>(delay_or_seq_) == seq; }
+    bool owns_timer(std::uint64_t seq) const override { return static_cast<std::uint64_t>(state_) == seq; }
 
 private:
-    std::int64_t delay_or_seq_;  // the delay until armed, then the timer's sequence number
-    TaskCore* task_ = nullptr;
-    bool cancelled_ = false;
+    static constexpr std::int64_t cancelled = -1;
+    // The delay (ns) until armed; then the timer's sequence number (>= 1); 0 for a yield;
+    // `cancelled` once cancelled. One word keeps the awaiter, which lives in the frame, small.
+    std::int64_t state_;
 };
 
 class SleepAwaiter : public SleepWait {

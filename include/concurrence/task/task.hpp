@@ -92,7 +92,7 @@ template <class T>
 T EventLoop::run_until_complete(Task<T> task) {
     check_open();
     if (!task.done()) {
-        task.core()->add_callback({[](void* loop, detail::FutureBase&) { static_cast<EventLoop*>(loop)->stop(); }, this});
+        task.core()->add_user_callback([this] { stop(); });
         run_forever();
         if (!task.done()) throw RuntimeError("Event loop stopped before Future completed.");
     }

@@ -16,9 +16,9 @@ namespace concurrence::asyncio::detail {
 class TaskCore;
 
 // The coroutine the trampoline resumes next (set by an await_suspend that transfers control).
-inline thread_local std::coroutine_handle<> t_next_resume;
+[[gnu::tls_model("initial-exec")]] inline thread_local std::coroutine_handle<> t_next_resume;
 // The task whose step is running on this thread (Python's current_task()).
-inline thread_local TaskCore* t_current_task = nullptr;
+[[gnu::tls_model("initial-exec")]] inline thread_local TaskCore* t_current_task = nullptr;
 
 inline void resume_chain(std::coroutine_handle<> h) {
     while (h) {
@@ -63,8 +63,8 @@ public:
             throw CancelledError(cancel_message());
         }
     }
-    // Wakes a task that awaited a future (Python's Task.__wakeup): steps it now.
-    static void wake(void* task, FutureBase&) { static_cast<TaskCore*>(task)->run(); }
+    // A future this task awaited is done (Python's Task.__wakeup): step now.
+    void on_future_done(FutureBase&) override { run(); }
 
     // ---- set up by create_task
     void start(EventLoop& loop, std::coroutine_handle<> root, std::string name);
@@ -89,8 +89,12 @@ private:
     void on_step_finished();
 };
 
-TaskCore* current_task_or_null() noexcept;
+inline TaskCore* current_task_or_null() noexcept { return t_current_task; }
+[[noreturn]] void throw_await_outside_task();
 // The task running now; an awaiter that must suspend a task calls this.
-TaskCore& current_task_for_await();
+inline TaskCore& current_task_for_await() {
+    if (!t_current_task) throw_await_outside_task();
+    return *t_current_task;
+}
 
 }  // namespace concurrence::asyncio::detail
