@@ -126,7 +126,8 @@ private:
         h->when_ns = when_ns;
         h->loop = this;
         h->is_timer = true;
-        add_timer(when_ns, h);  // the timer's reference; the HandleImpl's own is the TimerHandle's
+        h->add_ref();  // one for the timer, one for the returned TimerHandle
+        add_timer(when_ns, h);
         return TimerHandle(h);
     }
     void post_threadsafe(detail::HandleCore* h);
