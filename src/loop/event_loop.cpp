@@ -10,7 +10,7 @@
 
 #include "io/poller.hpp"
 #include "base/describe_exception.hpp"
-#include "loop/timer_heap.hpp"
+#include "loop/timer_queue.hpp"
 
 namespace concurrence::asyncio {
 
@@ -25,15 +25,15 @@ EventLoop& get_running_loop() {
 EventLoop* running_loop_or_null() noexcept { return t_running_loop; }
 
 struct EventLoop::Engine {
-    detail::TimerHeap timers;
+    detail::TimerQueue timers;
     std::uint64_t next_seq = 1;
     std::size_t cancelled_timers = 0;
     std::unique_ptr<io::Poller> poller = io::make_default_poller();
 
-    // call_soon_threadsafe: handles posted by other threads, linked through next_ready_.
+    // call_soon_threadsafe: handles posted by other threads.
     std::mutex posted_mutex;
-    detail::Runnable* posted_head = nullptr;
-    detail::Runnable** posted_tail = &posted_head;
+    std::vector<detail::Runnable*> posted;
+    std::vector<detail::Runnable*> draining;  // swapped with `posted` to drain outside the lock
     std::atomic<bool> wakeup_pending{false};
 };
 
@@ -53,7 +53,7 @@ std::int64_t EventLoop::seconds_to_ns(double when) {
     if (std::isnan(when)) throw ValueError("Invalid value NaN (not a number)");
     const double ns = std::ceil(when * 1e9);
     if (ns >= static_cast<double>(Delay::max_ns)) return Delay::max_ns;
-    if (ns <= 0) return 0;
+    if (ns <= -static_cast<double>(Delay::max_ns)) return -Delay::max_ns;
     return static_cast<std::int64_t>(ns);
 }
 
@@ -80,9 +80,7 @@ void EventLoop::post_threadsafe(detail::HandleCore* h) {
     Engine& e = *engine_;
     {
         std::lock_guard guard(e.posted_mutex);
-        h->next_ready_ = nullptr;
-        *e.posted_tail = h;
-        e.posted_tail = &h->next_ready_;
+        e.posted.push_back(h);
     }
     // One write per batch: the loop clears the flag before it drains the list, so a post
     // that sees the flag still set is drained by that pass.
@@ -118,42 +116,36 @@ void EventLoop::run_once() {
     if (!ready_.empty() || stopping_) {
         timeout = 0;
     } else if (!e.timers.empty()) {
-        const std::int64_t left = e.timers.top().when - now_ns();
+        const std::int64_t left = e.timers.earliest() - now_ns();
         timeout = left > 0 ? left : 0;
     }
     if (e.poller->poll(timeout) || e.wakeup_pending.load(std::memory_order_acquire)) {
         e.wakeup_pending.store(false, std::memory_order_release);
-        detail::Runnable* posted;
         {
             std::lock_guard guard(e.posted_mutex);
-            posted = e.posted_head;
-            e.posted_head = nullptr;
-            e.posted_tail = &e.posted_head;
+            e.draining.swap(e.posted);
         }
-        while (posted) {
-            detail::Runnable* next = posted->next_ready_;
-            ready_.push(posted);
-            posted = next;
-        }
+        for (detail::Runnable* r : e.draining) ready_.push(r);
+        e.draining.clear();
     }
 
     if (!e.timers.empty()) {
-        const std::int64_t now = now_ns();
-        while (!e.timers.empty() && e.timers.top().when <= now) {
-            const detail::TimerEntry t = e.timers.pop();
+        e.timers.pop_due(now_ns(), [&](const detail::TimerEntry& t) {
             if (t.target->timer_stale(t.seq)) {
                 if (e.cancelled_timers) --e.cancelled_timers;
                 t.target->timer_release();
             } else {
                 t.target->timer_fired(*this, t.seq);
             }
-        }
+        });
     }
 
-    for (detail::Runnable* r = ready_.take_all(); r;) {
-        detail::Runnable* next = r->next_ready_;
+    // Only what was ready when the iteration began: what these schedule waits for the next one.
+    constexpr std::size_t prefetch_distance = 8;
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::Runnable* r = ready_.pop();
+        if (n > prefetch_distance) __builtin_prefetch(ready_.peek(prefetch_distance - 1));
         r->run();
-        r = next;
     }
 }
 
@@ -162,23 +154,16 @@ void EventLoop::close() {
     if (closed_) return;
     closed_ = true;
     Engine& e = *engine_;
-    for (detail::Runnable* r = ready_.take_all(); r;) {
-        detail::Runnable* next = r->next_ready_;
-        r->discard_ready();
-        r = next;
-    }
+    while (!ready_.empty()) ready_.pop()->discard_ready();
     {
         std::lock_guard guard(e.posted_mutex);
-        for (detail::Runnable* r = e.posted_head; r;) {
-            detail::Runnable* next = r->next_ready_;
-            r->discard_ready();
-            r = next;
-        }
-        e.posted_head = nullptr;
-        e.posted_tail = &e.posted_head;
+        for (detail::Runnable* r : e.posted) r->discard_ready();
+        e.posted.clear();
     }
-    for (const detail::TimerEntry& t : e.timers.entries()) t.target->timer_release();
-    e.timers.entries().clear();
+    std::vector<detail::Runnable*> timer_targets;
+    e.timers.for_each([&](const detail::TimerEntry& t) { timer_targets.push_back(t.target); });
+    e.timers.clear();
+    for (detail::Runnable* t : timer_targets) t->timer_release();
     // Tasks still pending are let go: each is destroyed when its last Task handle is.
     std::vector<detail::Runnable*> pending = tasks_.take_all();
     for (detail::Runnable* t : pending) t->abandon();

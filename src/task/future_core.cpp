@@ -75,6 +75,9 @@ void FutureBase::run_callbacks() {
         flags_ &= static_cast<std::uint8_t>(~more_callbacks_flag);
         std::vector<DoneCallback> more = std::move(extra_->more_callbacks);
         extra_->more_callbacks.clear();
+        // Released once run (Python clears the callback list when it schedules it).
+        const auto owned = std::move(extra_->user_callbacks);
+        extra_->user_callbacks.clear();
         for (const DoneCallback& cb : more) {
             if (cb.waiter) {
                 cb.waiter->on_future_done(*this);

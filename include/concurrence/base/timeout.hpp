@@ -52,8 +52,9 @@ private:
         return static_cast<rep>(std::ceil(ns));  // never sleep shorter than asked
     }
 
-    rep ns_ = 0;
+    // nan_ first: members initialise in declaration order, and ns_'s initialiser sets nan_.
     bool nan_ = false;
+    rep ns_ = 0;
 };
 
 }  // namespace concurrence

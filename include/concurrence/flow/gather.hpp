@@ -68,8 +68,7 @@ gather_value_t<typename H::value_type> value_of(const H& h) {
         h.result();
         return {};
     } else {
-        if (h.core()->sole_handle()) return h.core()->take_result();  // nobody else can read it
-        return h.result();
+        return await_result<typename H::value_type>(h.core());
     }
 }
 

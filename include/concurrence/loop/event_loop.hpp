@@ -77,7 +77,7 @@ public:
     }
     template <class F>
     TimerHandle call_later(Delay delay, F&& callback) {
-        return call_at_ns(now_ns() + (delay.is_positive() ? delay.nanoseconds() : 0), std::forward<F>(callback));
+        return call_at_ns(now_ns() + delay.nanoseconds(), std::forward<F>(callback));  // negative: in the past, as Python
     }
     template <class F>
     TimerHandle call_at(double when, F&& callback) {

@@ -10,11 +10,28 @@
 
 #include <coroutine>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "concurrence/task/task_core.hpp"
 
 namespace concurrence::asyncio::detail {
+
+// The value an await yields: a copy (Python hands every awaiter the same object); moved
+// out instead when the awaiting handle is the only one, or when T cannot be copied (the first
+// reader takes it, later ones get RuntimeError).
+template <class T, class Core>
+T await_result(Core* core) {
+    if constexpr (std::is_void_v<T>) {
+        core->result();
+    } else if constexpr (!std::is_copy_constructible_v<T>) {
+        core->take_once();
+        return core->take_result();
+    } else {
+        if (core->sole_handle()) return core->take_result();
+        return core->result();
+    }
+}
 
 // Handle: Task<T> or Future<T> (anything with core() and a result getter).
 template <class Handle>

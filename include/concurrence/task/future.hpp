@@ -140,13 +140,7 @@ public:
 
     // ---- for awaiters
     detail::FutureCore<T>* core() const { return core_.get(); }
-    T result_for_await() const {
-        if (core_->sole_handle()) return core_->take_result();  // nobody else can read it
-        if constexpr (std::is_void_v<T>)
-            core_->result();
-        else
-            return core_->result();
-    }
+    T result_for_await() const { return detail::await_result<T>(core_.get()); }
 
 private:
     detail::CoreRef<detail::FutureCore<T>> core_;

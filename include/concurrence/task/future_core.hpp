@@ -119,6 +119,15 @@ protected:
     static constexpr std::uint8_t started_flag = 16;
     static constexpr std::uint8_t running_callbacks_flag = 32;
     static constexpr std::uint8_t more_callbacks_flag = 64;  // extra_ holds more callbacks
+    static constexpr std::uint8_t taken_flag = 128;          // a move-only result was moved out
+
+public:
+    // A move-only result can be moved out once; later readers get RuntimeError.
+    void take_once() {
+        throw_if_not_finished();
+        if (flags_ & taken_flag) throw RuntimeError("the result was already taken: a move-only result can be awaited once");
+        flags_ |= taken_flag;
+    }
 };
 
 // Something a task waits on that can be cancelled (Python's Task._fut_waiter).

@@ -63,12 +63,7 @@ public:
 
     // ---- for awaiters
     detail::Promise<T>* core() const { return core_.get(); }
-    T result_for_await() const {
-        if constexpr (std::is_void_v<T>)
-            core_->result();
-        else
-            return core_->result();
-    }
+    T result_for_await() const { return detail::await_result<T>(core_.get()); }
 
 private:
     detail::CoreRef<detail::Promise<T>> core_;

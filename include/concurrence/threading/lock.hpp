@@ -1,0 +1,91 @@
+// threading.Lock: a non-reentrant lock that any thread may release, as Python's.
+//
+//     threading::Lock lock;
+//     if (lock.acquire(true, 0.5)) { ...; lock.release(); }   // lock.acquire(timeout=0.5)
+//     { std::lock_guard guard(lock); ... }                     // with lock:
+//
+// lock()/unlock()/try_lock() (and try_lock_for/until) make it a C++ (Timed)Lockable, so
+// std::lock_guard, std::scoped_lock and std::unique_lock are the spelling of `with lock:`.
+//
+// Not owner-checked, so not a std::mutex: one thread may acquire and another release, which is
+// how Python code uses a Lock as a one-shot signal. It is a futex word (0 unlocked, 1 locked,
+// 2 locked with possible sleepers): acquiring and releasing an uncontended lock are one atomic
+// instruction each, and a release makes a system call only when somebody may be asleep.
+// Not fair: a releasing thread may take the lock again before a woken sleeper gets it.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "concurrence/base/errors.hpp"
+#include "concurrence/base/timeout.hpp"
+
+namespace concurrence::threading {
+
+class Lock {
+public:
+    Lock() = default;
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+
+    // Python's acquire(blocking=True, timeout=-1): true if the lock was acquired. A timeout of -1
+    // means none. Throws ValueError "can't specify a timeout for a non-blocking call",
+    // "timeout value must be a non-negative number", or for NaN "Invalid value NaN (not a number)".
+    bool acquire(bool blocking = true, Delay timeout = -1);
+    // acquire(0.5) would silently mean blocking=true without a timeout: write acquire(true, 0.5).
+    template <Seconds S>
+    bool acquire(S) = delete;
+
+    // Throws RuntimeError "release unlocked lock".
+    void release();
+
+    [[nodiscard]] bool locked() const noexcept { return state_.load(std::memory_order_acquire) != unlocked; }
+
+    // Lockable / TimedLockable.
+    void lock() { acquire(); }
+    [[nodiscard]] bool try_lock() noexcept { return try_acquire(); }
+    void unlock() { release(); }
+    template <class Rep, class Period>
+    [[nodiscard]] bool try_lock_for(const std::chrono::duration<Rep, Period>& d) {
+        return d > d.zero() ? acquire(true, d) : try_lock();
+    }
+    template <class Clock, class Duration>
+    [[nodiscard]] bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t) {
+        return try_lock_for(t - Clock::now());
+    }
+
+private:
+    static constexpr int unlocked = 0;
+    static constexpr int locked_alone = 1;  // nobody sleeps on it
+    static constexpr int contended = 2;     // somebody may sleep on it: release must wake one
+    static constexpr Delay::rep no_timeout = -1'000'000'000;  // Python's timeout=-1
+
+    bool try_acquire() noexcept {
+        int expected = unlocked;
+        return state_.compare_exchange_strong(expected, locked_alone, std::memory_order_acquire,
+                                              std::memory_order_relaxed);
+    }
+    // Sleeps until acquired; deadline_ns is on std::chrono::steady_clock, or < 0 for none.
+    // Returns false only when the deadline passed.
+    bool acquire_contended(std::int64_t deadline_ns);
+    bool acquire_checked(bool blocking, Delay timeout);
+    void release_contended(int previous);
+
+    std::atomic<int> state_{unlocked};
+};
+
+inline bool Lock::acquire(bool blocking, Delay timeout) {
+    if (timeout.nanoseconds() != no_timeout) return acquire_checked(blocking, timeout);
+    if (try_acquire()) return true;
+    return blocking && acquire_contended(-1);
+}
+
+inline void Lock::release() {
+    int previous = state_.exchange(unlocked, std::memory_order_release);
+    if (previous != locked_alone) release_contended(previous);
+}
+
+}  // namespace concurrence::threading

@@ -1,0 +1,185 @@
+// A thread's lifecycle: start, run the target, report its exception, finish, be joined.
+#include "threading/thread_state.hpp"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <system_error>
+
+#include "threading/current.hpp"
+#include "threading/uncaught.hpp"
+
+namespace concurrence::threading::detail {
+
+namespace {
+
+// Gives the OS thread our name, for debuggers and top (as Python 3.14 does). The kernel keeps
+// 15 bytes; cut at a UTF-8 character boundary so tools do not show a broken character.
+void set_os_thread_name(const std::string& name) noexcept {
+    constexpr std::size_t max_bytes = 15;
+    std::size_t size = name.size();
+    if (size > max_bytes) {
+        size = max_bytes;
+        while (size > 0 && (static_cast<unsigned char>(name[size]) & 0xC0) == 0x80) --size;
+    }
+    pthread_setname_np(pthread_self(), name.substr(0, size).c_str());
+}
+
+}  // namespace
+
+ThreadState::ThreadState(std::string name, bool daemon, std::unique_ptr<Target> target)
+    : kind_(Kind::started_here), name_(std::move(name)), daemon_(daemon), target_(std::move(target)) {}
+
+ThreadState::ThreadState(Kind kind, std::string name, bool daemon)
+    : kind_(kind), name_(std::move(name)), daemon_(daemon) {
+    enter_running();
+}
+
+ThreadState::~ThreadState() {
+    // Every owner joins or detaches before letting go; this only guards against std::terminate.
+    if (handle_.joinable()) handle_.detach();
+}
+
+void ThreadState::enter_running() {
+    std::lock_guard lock(mutex_);
+    ident_ = get_ident();
+    native_id_ = get_native_id();
+    phase_ = Phase::running;
+}
+
+void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
+    {
+        std::lock_guard lock(mutex_);
+        if (phase_ != Phase::initial) throw RuntimeError("threads can only be started once");
+        phase_ = Phase::starting;
+    }
+    try {
+        std::lock_guard lock(handle_mutex_);
+        handle_ = std::thread(&ThreadState::bootstrap, self);
+    } catch (const std::system_error&) {
+        std::lock_guard lock(mutex_);
+        phase_ = Phase::initial;
+        throw RuntimeError("can't start new thread");
+    }
+    // Python's start() waits for the thread to run, so that ident() and is_alive() hold after it.
+    std::unique_lock lock(mutex_);
+    phase_changed_.wait(lock, [&] { return phase_ != Phase::starting; });
+}
+
+void ThreadState::bootstrap(std::shared_ptr<ThreadState> self) {
+    Thread view = ThreadAccess::view(self);
+    set_current_thread(&view);
+    set_os_thread_name(self->name());
+    add_alive(self);  // before start() returns, so that enumerate() lists the thread
+    self->enter_running();
+    self->phase_changed_.notify_all();
+
+    try {
+        self->target_->run();
+    } catch (...) {
+        report_uncaught_exception(&view);
+    }
+    // Python drops the target here too: what it holds is released before join() returns.
+    self->target_.reset();
+
+    remove_alive(self.get());
+    set_current_thread(nullptr);
+    {
+        std::lock_guard lock(self->mutex_);
+        self->phase_ = Phase::finished;
+    }
+    self->phase_changed_.notify_all();
+}
+
+void ThreadState::join(std::optional<Delay> timeout) {
+    if (kind_ == Kind::dummy) throw RuntimeError("cannot join a dummy thread");
+    {
+        std::lock_guard lock(mutex_);
+        if (phase_ == Phase::initial || phase_ == Phase::starting)
+            throw RuntimeError("cannot join thread before it is started");
+    }
+    if (current_state() == this) throw RuntimeError("cannot join current thread");
+    if (timeout && timeout->is_nan()) throw ValueError("Invalid value NaN (not a number)");
+    if (wait_finished(timeout)) reap();
+}
+
+void ThreadState::let_go() noexcept {
+    bool detach = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (phase_ == Phase::initial) return;  // never started: nothing runs
+        detach = daemon_;
+    }
+    // A thread destroying its own Thread object cannot wait for itself.
+    if (detach || current_state() == this) {
+        std::lock_guard lock(handle_mutex_);
+        if (handle_.joinable()) handle_.detach();
+        return;
+    }
+    wait_finished(std::nullopt);
+    reap();
+}
+
+bool ThreadState::wait_finished(std::optional<Delay> timeout) {
+    const auto finished = [&] { return phase_ == Phase::finished; };
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    if (!timeout) {
+        phase_changed_.wait(lock, finished);
+        return true;
+    }
+    const auto wait = std::chrono::nanoseconds(timeout->is_positive() ? timeout->nanoseconds() : 0);
+    return phase_changed_.wait_until(lock, start + wait, finished);
+}
+
+void ThreadState::reap() {
+    std::lock_guard lock(handle_mutex_);
+    if (handle_.joinable()) handle_.join();
+}
+
+void ThreadState::mark_finished() {
+    {
+        std::lock_guard lock(mutex_);
+        phase_ = Phase::finished;
+    }
+    phase_changed_.notify_all();
+}
+
+bool ThreadState::is_alive() const {
+    std::lock_guard lock(mutex_);
+    return phase_ == Phase::running;
+}
+
+std::string ThreadState::name() const {
+    std::lock_guard lock(mutex_);
+    return name_;
+}
+
+void ThreadState::set_name(std::string name) {
+    std::lock_guard lock(mutex_);
+    name_ = std::move(name);
+}
+
+bool ThreadState::daemon() const {
+    std::lock_guard lock(mutex_);
+    return daemon_;
+}
+
+void ThreadState::set_daemon(bool daemonic) {
+    std::lock_guard lock(mutex_);
+    // Python refuses once started, even after the thread has ended.
+    if (phase_ != Phase::initial) throw RuntimeError("cannot set daemon status of active thread");
+    daemon_ = daemonic;
+}
+
+std::optional<unsigned long> ThreadState::ident() const {
+    std::lock_guard lock(mutex_);
+    return ident_;
+}
+
+std::optional<unsigned long> ThreadState::native_id() const {
+    std::lock_guard lock(mutex_);
+    return native_id_;
+}
+
+}  // namespace concurrence::threading::detail

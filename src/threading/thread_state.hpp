@@ -1,0 +1,82 @@
+// What a threading::Thread and all its views share: the thread's lifecycle, name and flags.
+//
+// A started thread owns a reference to its state until it ends, so a daemon thread whose
+// Thread object was destroyed never touches freed memory.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "concurrence/threading/thread.hpp"
+
+namespace concurrence::threading::detail {
+
+class ThreadState {
+public:
+    enum class Kind {
+        started_here,  // created by a Thread, runs its target
+        main,          // the main thread
+        dummy,         // a thread we did not start, seen through current_thread()
+    };
+
+    // A thread to start later with start().
+    ThreadState(std::string name, bool daemon, std::unique_ptr<Target> target);
+    // The calling thread, already running: main or dummy.
+    ThreadState(Kind kind, std::string name, bool daemon);
+    ThreadState(const ThreadState&) = delete;
+    ThreadState& operator=(const ThreadState&) = delete;
+    ~ThreadState();
+
+    void start(const std::shared_ptr<ThreadState>& self);
+    // timeout empty: no timeout.
+    void join(std::optional<Delay> timeout);
+    // The owning Thread object goes away: join a non-daemon thread, detach a daemon one.
+    void let_go() noexcept;
+    // A dummy thread's end, seen from its thread_local destructor.
+    void mark_finished();
+
+    bool is_alive() const;
+    std::string name() const;
+    void set_name(std::string name);
+    bool daemon() const;
+    void set_daemon(bool daemonic);
+    std::optional<unsigned long> ident() const;
+    std::optional<unsigned long> native_id() const;
+
+private:
+    enum class Phase { initial, starting, running, finished };
+
+    static void bootstrap(std::shared_ptr<ThreadState> self);
+    void enter_running();
+    bool wait_finished(std::optional<Delay> timeout);
+    // Joins the OS thread once, whoever asks first; it has finished our part already.
+    void reap();
+
+    const Kind kind_;
+    mutable std::mutex mutex_;
+    std::condition_variable phase_changed_;
+    Phase phase_ = Phase::initial;
+    std::string name_;
+    bool daemon_;
+    std::optional<unsigned long> ident_;
+    std::optional<unsigned long> native_id_;
+
+    // Set before start(), then used and destroyed by the thread alone.
+    std::unique_ptr<Target> target_;
+
+    // Guards handle_ alone, so that a long join never blocks readers of the state above.
+    std::mutex handle_mutex_;
+    std::thread handle_;
+};
+
+// The private side of Thread, for src/threading.
+struct ThreadAccess {
+    static Thread view(std::shared_ptr<ThreadState> state) noexcept { return Thread(std::move(state), false); }
+    static ThreadState* state(const Thread& thread) noexcept { return thread.state_.get(); }
+};
+
+}  // namespace concurrence::threading::detail
