@@ -29,11 +29,12 @@ test-release test-asan test-tsan test-clang: test-%: deps
 	cmake --build --preset $* -j $(JOBS)
 	ctest --preset $*
 
+# make bench [BENCH=spawn,timers] [PEERS=concurrence,go] [REPEAT=1]: see scripts/bench.sh
 bench: deps
 	@scripts/install-deps.sh bench
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
-	@scripts/bench.sh "$(BENCH)"
+	@cmake --build --preset release -j $(JOBS) --target bench_all
+	@$(if $(REPEAT),REPEAT=$(REPEAT) )scripts/bench.sh "$(BENCH)" "$(or $(PEERS),all)"
 
 clean:
 	rm -rf build

@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# concurrence's programs in the peers' harness (../shared/peers/run.sh sources this file when
+# PEERS_EXTRA points at it; see ../shared/peers/README.md, "Adding the library").
+# run.sh calls extra_seed once (W0) and extra_pass in every pass, with its helpers
+# (run_prog, want) and knobs (N_SPAWN, N_TIMERS, ...) in scope.
+#
+# CONCURRENCE_BENCH_DIR: the folder of the bench_w* programs (absolute), set by scripts/bench.sh;
+# by default build/release/bench next to this file. A program that is not built is skipped
+# with a note (the workloads it would serve are not written yet, or the build failed).
+: "${CONCURRENCE_BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release/bench}"
+CONCURRENCE_PEER=${CONCURRENCE_PEER:-concurrence}
+
+concurrence_prog() { # workload program [args...]
+    local w=$1 exe=$CONCURRENCE_BENCH_DIR/$2
+    shift 2
+    if [ ! -x "$exe" ]; then
+        want "$w" "$CONCURRENCE_PEER" && note "$w / $CONCURRENCE_PEER: $exe not built, skipped"
+        return 0
+    fi
+    run_prog "$w" "$CONCURRENCE_PEER" "$exe" "$@"
+}
+
+extra_seed() {
+    concurrence_prog seed-threads bench_w0_seed_threads
+    concurrence_prog seed-async bench_w0_seed_async
+}
+
+extra_pass() {
+    concurrence_prog spawn bench_w1_spawn "$N_SPAWN"
+    concurrence_prog timers bench_w2_timers "$N_TIMERS"
+}
