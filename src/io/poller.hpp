@@ -15,6 +15,10 @@ public:
     virtual bool poll(std::int64_t timeout_ns) = 0;
     // Thread-safe and async-signal-safe: makes a blocked (or the next) poll() return.
     virtual void wakeup() noexcept = 0;
+    // True when descriptors other than the wake-up channel are watched. Without them, a poll
+    // that must not block has nothing to report that the wake-up flag does not already say,
+    // and the loop skips the system call.
+    virtual bool watches_io() const noexcept = 0;
 };
 
 std::unique_ptr<Poller> make_default_poller();

@@ -119,7 +119,8 @@ void EventLoop::run_once() {
         const std::int64_t left = e.timers.earliest() - now_ns();
         timeout = left > 0 ? left : 0;
     }
-    if (e.poller->poll(timeout) || e.wakeup_pending.load(std::memory_order_acquire)) {
+    const bool must_poll = timeout != 0 || e.poller->watches_io();
+    if ((must_poll && e.poller->poll(timeout)) || e.wakeup_pending.load(std::memory_order_acquire)) {
         e.wakeup_pending.store(false, std::memory_order_release);
         {
             std::lock_guard guard(e.posted_mutex);

@@ -156,6 +156,8 @@ std::string ThreadState::name() const {
 }
 
 void ThreadState::set_name(std::string name) {
+    // As Python 3.14, a thread renaming itself renames its OS thread too.
+    if (current_state() == this) set_os_thread_name(name);
     std::lock_guard lock(mutex_);
     name_ = std::move(name);
 }
