@@ -1,0 +1,62 @@
+// Helpers shared by the semantic tests (CPython's test_asyncio/utils.py, in small).
+#pragma once
+
+#include <concurrence/asyncio.hpp>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace semantic {
+
+namespace asyncio = concurrence::asyncio;
+
+// A trace of what ran, compared with the trace CPython produces for the same program.
+using Log = std::vector<std::string>;
+
+// One iteration of the loop (CPython's test_utils.run_once: call_soon(stop); run_forever()):
+// everything that is ready now runs, what it schedules waits.
+inline void run_once(asyncio::EventLoop& loop) {
+    loop.call_soon([&loop] { loop.stop(); });
+    loop.run_forever();
+}
+
+// What the loop's exception handler was given.
+struct Reports {
+    std::vector<std::string> messages;
+    std::vector<std::exception_ptr> exceptions;
+};
+
+inline asyncio::EventLoop::ExceptionHandler record_into(Reports* out) {
+    return [out](asyncio::EventLoop&, const asyncio::ExceptionContext& context) {
+        out->messages.push_back(context.message);
+        out->exceptions.push_back(context.exception);
+    };
+}
+
+// what() of the exception in `e` ("" for a null pointer or a non-std exception).
+inline std::string what_of(const std::exception_ptr& e) {
+    if (!e) return {};
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return {};
+    }
+}
+
+// Rethrows `e` and tells whether it is an E.
+template <class E>
+bool holds(const std::exception_ptr& e) {
+    if (!e) return false;
+    try {
+        std::rethrow_exception(e);
+    } catch (const E&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace semantic

@@ -1,0 +1,83 @@
+// White-box: concurrence::Delay, the conversion behind every delay and timeout (seconds as
+// numbers, or std::chrono durations), and EventLoop::seconds_to_ns for call_at.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+
+#include "concurrence/base/timeout.hpp"
+#include "concurrence/loop/event_loop.hpp"
+
+namespace {
+
+using concurrence::Delay;
+using concurrence::asyncio::EventLoop;
+using namespace std::chrono_literals;
+
+TEST(Delay, NumbersAreSeconds) {
+    EXPECT_EQ(Delay(1).nanoseconds(), 1'000'000'000);
+    EXPECT_EQ(Delay(2L).nanoseconds(), 2'000'000'000);
+    EXPECT_EQ(Delay(0.5).nanoseconds(), 500'000'000);
+    EXPECT_EQ(Delay(0.25f).nanoseconds(), 250'000'000);
+    EXPECT_EQ(Delay(0).nanoseconds(), 0);
+    EXPECT_EQ(Delay().nanoseconds(), 0);
+    EXPECT_DOUBLE_EQ(Delay(1.5).seconds(), 1.5);
+}
+
+TEST(Delay, ChronoDurations) {
+    EXPECT_EQ(Delay(1ms).nanoseconds(), 1'000'000);
+    EXPECT_EQ(Delay(1us).nanoseconds(), 1'000);
+    EXPECT_EQ(Delay(1ns).nanoseconds(), 1);
+    EXPECT_EQ(Delay(3s).nanoseconds(), 3'000'000'000);
+    EXPECT_EQ(Delay(2min).nanoseconds(), 120'000'000'000);
+    EXPECT_EQ(Delay(std::chrono::duration<double>(0.125)).nanoseconds(), 125'000'000);
+    EXPECT_EQ(Delay(std::chrono::duration<double, std::milli>(1.5)).nanoseconds(), 1'500'000);
+}
+
+TEST(Delay, NeverShorterThanAsked) {
+    EXPECT_EQ(Delay(1e-10).nanoseconds(), 1);  // rounded up, not down to zero
+    EXPECT_EQ(Delay(1.5e-9).nanoseconds(), 2);
+    EXPECT_TRUE(Delay(1e-12).is_positive());
+}
+
+TEST(Delay, NegativeAndZero) {
+    EXPECT_FALSE(Delay(0).is_positive());
+    EXPECT_FALSE(Delay(-1).is_positive());
+    EXPECT_EQ(Delay(-1).nanoseconds(), -1'000'000'000);
+    EXPECT_FALSE(Delay(-1ms).is_positive());
+}
+
+TEST(Delay, SaturatesInsteadOfOverflowing) {
+    EXPECT_EQ(Delay(1e30).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(std::numeric_limits<double>::infinity()).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(-std::numeric_limits<double>::infinity()).nanoseconds(), -Delay::max_ns);
+    EXPECT_EQ(Delay(std::chrono::hours::max()).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(std::chrono::nanoseconds::max()).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(std::numeric_limits<long long>::max()).nanoseconds(), Delay::max_ns);
+    EXPECT_TRUE(Delay(1e30).is_positive());
+    // Room left to add it to a clock reading.
+    EXPECT_GT(std::numeric_limits<std::int64_t>::max() - Delay::max_ns, Delay::max_ns);
+}
+
+TEST(Delay, NanIsFlagged) {
+    const Delay d(std::numeric_limits<double>::quiet_NaN());
+    EXPECT_TRUE(d.is_nan());
+    EXPECT_FALSE(d.is_positive());
+    EXPECT_FALSE(Delay(1.0).is_nan());
+    EXPECT_FALSE(Delay(1s).is_nan());
+}
+
+TEST(Delay, ConstexprUsable) {
+    constexpr Delay d(0.001);
+    static_assert(d.nanoseconds() == 1'000'000);
+    SUCCEED();
+}
+
+TEST(SecondsToNs, CallAtClock) {
+    EXPECT_EQ(EventLoop::seconds_to_ns(1.0), 1'000'000'000);
+    EXPECT_EQ(EventLoop::seconds_to_ns(0.0), 0);
+    EXPECT_EQ(EventLoop::seconds_to_ns(1e30), Delay::max_ns);
+    EXPECT_THROW(EventLoop::seconds_to_ns(std::numeric_limits<double>::quiet_NaN()), concurrence::ValueError);
+}
+
+}  // namespace
