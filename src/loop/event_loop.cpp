@@ -80,19 +80,40 @@ void EventLoop::post_threadsafe(detail::HandleCore* h) {
     Engine& e = *engine_;
     {
         std::lock_guard guard(e.posted_mutex);
+        if (closed_.load(std::memory_order_relaxed)) {  // closed meanwhile: close() drained under this lock
+            h->release();
+            h->release();
+            throw RuntimeError("Event loop is closed");
+        }
         e.posted.push_back(h);
+        posted_pending_.store(true, std::memory_order_release);
     }
     // One write per batch: the loop clears the flag before it drains the list, so a post
     // that sees the flag still set is drained by that pass.
     if (!e.wakeup_pending.exchange(true, std::memory_order_acq_rel)) e.poller->wakeup();
 }
 
-void EventLoop::stop() { stopping_ = true; }
+void EventLoop::take_posted() {
+    Engine& e = *engine_;
+    {
+        std::lock_guard guard(e.posted_mutex);
+        e.draining.swap(e.posted);
+        posted_pending_.store(false, std::memory_order_relaxed);
+    }
+    for (detail::Runnable* r : e.draining) ready_.push(r);
+    e.draining.clear();
+}
 
-void EventLoop::run_forever() {
+void EventLoop::check_can_run() const {
     check_open();
     if (running_) throw RuntimeError("This event loop is already running");
     if (t_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
+}
+
+void EventLoop::stop() { stopping_ = true; }
+
+void EventLoop::run_forever() {
+    check_can_run();
     running_ = true;
     t_running_loop = this;
     struct Reset {
@@ -122,12 +143,7 @@ void EventLoop::run_once() {
     const bool must_poll = timeout != 0 || e.poller->watches_io();
     if ((must_poll && e.poller->poll(timeout)) || e.wakeup_pending.load(std::memory_order_acquire)) {
         e.wakeup_pending.store(false, std::memory_order_release);
-        {
-            std::lock_guard guard(e.posted_mutex);
-            e.draining.swap(e.posted);
-        }
-        for (detail::Runnable* r : e.draining) ready_.push(r);
-        e.draining.clear();
+        take_posted();
     }
 
     if (!e.timers.empty()) {
@@ -153,13 +169,14 @@ void EventLoop::run_once() {
 void EventLoop::close() {
     if (running_) throw RuntimeError("Cannot close a running event loop");
     if (closed_) return;
-    closed_ = true;
     Engine& e = *engine_;
     while (!ready_.empty()) ready_.pop()->discard_ready();
     {
         std::lock_guard guard(e.posted_mutex);
+        closed_.store(true, std::memory_order_relaxed);  // under the lock: posters see it or are drained here
         for (detail::Runnable* r : e.posted) r->discard_ready();
         e.posted.clear();
+        posted_pending_.store(false, std::memory_order_relaxed);
     }
     std::vector<detail::Runnable*> timer_targets;
     e.timers.for_each([&](const detail::TimerEntry& t) { timer_targets.push_back(t.target); });

@@ -1,6 +1,9 @@
 #include "concurrence/task/task_core.hpp"
 
 #include <atomic>
+#include <vector>
+
+#include "concurrence/task/coro.hpp"
 
 namespace concurrence::asyncio::detail {
 
@@ -59,6 +62,18 @@ void TaskCore::run() {
     t_current_task = this;
     resume_chain(resume_point_);
     t_current_task = outer;
+    if (flags_ & must_cancel_flag) {
+        if (done()) {
+            // Python: a task asked to cancel that returns anyway ends cancelled.
+            if (state_ == FutureState::finished) {
+                flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+                replace_result_with_cancel(cancel_message());
+            }
+        } else if (fut_waiter_ && fut_waiter_->cancel_wait(*this, cancel_message())) {
+            // Python's __step: it suspended on something cancellable while a cancel was pending.
+            flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+        }
+    }
     if (done()) on_step_finished();
 }
 
@@ -77,6 +92,23 @@ void TaskCore::timer_fired(EventLoop& loop, std::uint64_t) {
 void TaskCore::abandon() {
     loop_->call_exception_handler({"Task was destroyed but it is pending! (" + name() + ")", nullptr});
     release();
+}
+
+}  // namespace concurrence::asyncio::detail
+
+namespace concurrence::asyncio::detail {
+namespace {
+thread_local std::vector<std::coroutine_handle<>> t_frames_to_destroy;
+}
+
+void destroy_later(std::coroutine_handle<> h) { t_frames_to_destroy.push_back(h); }
+
+void destroy_queued() {
+    while (!t_frames_to_destroy.empty()) {
+        std::coroutine_handle<> h = t_frames_to_destroy.back();
+        t_frames_to_destroy.pop_back();
+        h.destroy();  // may queue more
+    }
 }
 
 }  // namespace concurrence::asyncio::detail

@@ -198,9 +198,7 @@ TEST(CallSoonThreadsafe, FromTheLoopThreadItselfRunsInTheNextIteration) {
     EXPECT_THAT(log, ElementsAre("first", "second", "threadsafe"));
 }
 
-TEST(CallSoonThreadsafe, DISABLED_KeepsOrderWithCallSoonOfTheLoopThread) {
-    // BUG (divergence): posted callbacks join the ready queue only at the next iteration
-    // start, after what call_soon queued meanwhile: the order is world, hello.
+TEST(CallSoonThreadsafe, KeepsOrderWithCallSoonOfTheLoopThread) {
     // test_events.py test_call_soon_threadsafe: a callback posted by another thread before the
     // loop thread's call_soon runs first (Python appends both to the same ready deque).
     asyncio::EventLoop loop;

@@ -440,9 +440,7 @@ asyncio::Coro<> cancel_self_future_main(bool* done_promptly) {
     EXPECT_TRUE(t.cancelled());
 }
 
-TEST(Cancel, DISABLED_TaskCancellingItselfThenAwaitingAFutureIsCancelledAtOnce) {
-    // BUG: a pending cancel request (_must_cancel) is not applied to the future the task then
-    // awaits; the task hangs until that future completes.
+TEST(Cancel, TaskCancellingItselfThenAwaitingAFutureIsCancelledAtOnce) {
     // test_tasks.py test_cancel_current_task: "the next await raises immediately".
     bool done_promptly = false;
     asyncio::run(cancel_self_future_main(&done_promptly));
@@ -464,8 +462,7 @@ asyncio::Coro<bool> cancel_self_sleep_main() {
     co_return done;
 }
 
-TEST(Cancel, DISABLED_TaskCancellingItselfThenSleepingIsCancelledAtOnce) {
-    // BUG: same as above for sleep(): the whole delay elapses before CancelledError.
+TEST(Cancel, TaskCancellingItselfThenSleepingIsCancelledAtOnce) {
     EXPECT_TRUE(asyncio::run(cancel_self_sleep_main()));
 }
 
@@ -474,8 +471,7 @@ asyncio::Coro<int> cancel_self_and_return() {
     co_return 12;
 }
 
-TEST(Cancel, DISABLED_TaskCancelledRightBeforeItReturnsIsCancelled) {
-    // BUG: the task ends finished with result 12 instead of cancelled.
+TEST(Cancel, TaskCancelledRightBeforeItReturnsIsCancelled) {
     // test_tasks.py test_cancel_at_end: "Task is cancelled right before coro stops".
     asyncio::EventLoop loop;
     auto t = loop.create_task(cancel_self_and_return());

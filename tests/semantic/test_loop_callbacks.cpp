@@ -245,9 +245,7 @@ TEST(LoopCallbacks, CallbackStateIsDestroyedAfterItRuns) {
     EXPECT_TRUE(watch.expired());
 }
 
-TEST(LoopCallbacks, DISABLED_TimerHandleKeptAfterTheLoopIsDestroyedCanStillBeCancelled) {
-    // BUG: HandleCore::cancel() calls loop->note_timer_cancelled() on the destroyed loop
-    // (AddressSanitizer: stack-use-after-scope).
+TEST(LoopCallbacks, TimerHandleKeptAfterTheLoopIsDestroyedCanStillBeCancelled) {
     asyncio::TimerHandle kept;
     {
         asyncio::EventLoop loop;

@@ -58,17 +58,14 @@ TEST(Run, PropagatesTheCoroutinesException) {
     EXPECT_THAT([] { asyncio::run(raise_value_error()); }, ThrowsMessage<std::invalid_argument>(StrEq("spam")));
 }
 
-TEST(Run, DISABLED_PropagatedExceptionIsNotReportedAsNeverRetrieved) {
-    // BUG: the sole-handle path (PromiseBase::take_result) rethrows without marking the
-    // exception retrieved: "Task exception was never retrieved" is printed too.
+TEST(Run, PropagatedExceptionIsNotReportedAsNeverRetrieved) {
     testing::internal::CaptureStderr();
     EXPECT_THROW(asyncio::run(raise_value_error()), std::invalid_argument);
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_THAT(err, testing::Not(HasSubstr("never retrieved")));
 }
 
-TEST(Run, DISABLED_RunUntilCompleteExceptionIsNotReportedAsNeverRetrieved) {
-    // BUG: as above.
+TEST(Run, RunUntilCompleteExceptionIsNotReportedAsNeverRetrieved) {
     testing::internal::CaptureStderr();
     {
         asyncio::EventLoop loop;
@@ -355,9 +352,7 @@ asyncio::Coro<std::string> nested_run_until_complete(bool* nested_ran) {
     co_return error;
 }
 
-TEST(Loop, DISABLED_RunUntilCompleteInsideARunningLoopThrowsAndNeverRunsTheCoroutine) {
-    // BUG: the coroutine is made a task before the "already running" check: it runs anyway
-    // (and LeakSanitizer reports its frame).
+TEST(Loop, RunUntilCompleteInsideARunningLoopThrowsAndNeverRunsTheCoroutine) {
     // test_events.py test_run_until_complete_nesting.
     bool nested_ran = false;
     EXPECT_EQ(asyncio::run(nested_run_until_complete(&nested_ran)), "This event loop is already running");
@@ -386,8 +381,7 @@ TEST(Loop, RunUntilCompleteOfAFailedTaskThrowsItsException) {
                 ThrowsMessage<std::invalid_argument>(StrEq("spam")));
 }
 
-TEST(Loop, DISABLED_RunUntilCompleteStoppedEarlyThrowsAndLeavesNoStopBehind) {
-    // BUG: run_until_complete never removes the stop callback it added to the task.
+TEST(Loop, RunUntilCompleteStoppedEarlyThrowsAndLeavesNoStopBehind) {
     // base_events.py run_until_complete: "Event loop stopped before Future completed.", and
     // its done callback is removed in `finally`, so the task finishing later stops nothing.
     asyncio::EventLoop loop;
@@ -451,8 +445,7 @@ TEST(Loop, MethodsOfAClosedLoopThrow) {
     EXPECT_FALSE(ran);
 }
 
-TEST(Loop, DISABLED_CallSoonThreadsafeOnAClosedLoopThrows) {
-    // BUG: no closed check; the callback is queued on the closed loop and leaked.
+TEST(Loop, CallSoonThreadsafeOnAClosedLoopThrows) {
     // base_events.py call_soon_threadsafe: self._check_closed() first.
     asyncio::EventLoop loop;
     loop.close();

@@ -112,7 +112,7 @@ asyncio::Coro<std::string> nan_sleep() {
 
 TEST(Sleep, NanDelayThrowsValueError) { EXPECT_NE(asyncio::run(nan_sleep()), "no error"); }
 
-TEST(Sleep, DISABLED_NanDelayMessageIsPythons) {
+TEST(Sleep, NanDelayMessageIsPythons) {
     // tasks.py: raise ValueError("Invalid delay: NaN (not a number)")
     EXPECT_EQ(asyncio::run(nan_sleep()), "Invalid delay: NaN (not a number)");
 }

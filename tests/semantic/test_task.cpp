@@ -453,8 +453,7 @@ asyncio::Coro<std::string> sole_handle_awaits_failure(Reports* reports) {
     co_return seen;
 }
 
-TEST(Task, DISABLED_NoReportWhenTheOnlyHandleAwaitedTheFailure) {
-    // BUG: as Run.DISABLED_PropagatedExceptionIsNotReportedAsNeverRetrieved.
+TEST(Task, NoReportWhenTheOnlyHandleAwaitedTheFailure) {
     Reports reports;
     EXPECT_EQ(asyncio::run(sole_handle_awaits_failure(&reports)), "awaited through the only handle");
     EXPECT_TRUE(reports.messages.empty()) << reports.messages.front();

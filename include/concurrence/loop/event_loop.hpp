@@ -12,6 +12,7 @@
 // Thread safety: every member is for the loop's own thread, except call_soon_threadsafe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -59,7 +60,7 @@ public:
     T run_until_complete(Coro<T> coro);
     void stop();
     bool is_running() const { return running_; }
-    bool is_closed() const { return closed_; }
+    bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
     // Closes the loop; pending callbacks are dropped. Throws RuntimeError if it is running.
     void close();
 
@@ -86,6 +87,7 @@ public:
     // The only thread-safe member: runs callback on the loop's thread, waking it if needed.
     template <class F>
     Handle call_soon_threadsafe(F&& callback) {
+        check_open();
         auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
         h->add_ref();
         post_threadsafe(h);
@@ -105,7 +107,12 @@ public:
     static void default_exception_handler(const ExceptionContext& context);
 
     // ---- for the layers above (tasks, sleep, sync): not for users
-    void schedule(detail::Runnable* r) { ready_.push(r); }
+    void schedule(detail::Runnable* r) {
+        // Python appends call_soon_threadsafe's callbacks to the ready queue at once: take them
+        // in before anything scheduled after them.
+        if (posted_pending_.load(std::memory_order_acquire)) take_posted();
+        ready_.push(r);
+    }
     std::int64_t now_ns() const;
     // Arms a timer that will call target->timer_fired(seq) at `when_ns` (loop clock, ns) and
     // takes one reference on the target for it. Returns the timer's sequence number.
@@ -114,8 +121,10 @@ public:
     void note_timer_cancelled();
     detail::TaskRegistry& task_registry() { return tasks_; }
     void check_open() const {
-        if (closed_) throw RuntimeError("Event loop is closed");
+        if (closed_.load(std::memory_order_relaxed)) throw RuntimeError("Event loop is closed");
     }
+    // Throws Python's errors for running a loop that is running, or inside another loop.
+    void check_can_run() const;
     static std::int64_t seconds_to_ns(double when);
 
 private:
@@ -131,6 +140,7 @@ private:
         return TimerHandle(h);
     }
     void post_threadsafe(detail::HandleCore* h);
+    void take_posted();
     void run_once();
 
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
@@ -140,7 +150,8 @@ private:
     ExceptionHandler exception_handler_;
     bool running_ = false;
     bool stopping_ = false;
-    bool closed_ = false;
+    std::atomic<bool> closed_{false};
+    std::atomic<bool> posted_pending_{false};  // call_soon_threadsafe left something to take
 };
 
 // The loop running in this thread; throws RuntimeError("no running event loop") if none.

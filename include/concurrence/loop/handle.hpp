@@ -19,7 +19,10 @@ public:
     void run() final;
     bool timer_stale(std::uint64_t) const final { return cancelled(); }
     void timer_fired(EventLoop& loop, std::uint64_t) final;
-    void timer_release() final { release(); }
+    void timer_release() final {
+        is_timer = false;  // out of the heap: a later cancel() must not count it (or touch the loop)
+        release();
+    }
     void discard_ready() final { release(); }
 
     void add_ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -47,7 +50,8 @@ private:
 template <class F>
 class HandleImpl final : public HandleCore {
 public:
-    explicit HandleImpl(F&& f) : fn_(std::move(f)) {}
+    template <class G>
+    explicit HandleImpl(G&& f) : fn_(std::forward<G>(f)) {}
 
 private:
     void invoke() override { fn_(); }

@@ -27,6 +27,23 @@ namespace detail {
 template <class T>
 class Promise;
 
+// Destroys a coroutine frame without recursing: destroying a frame suspended in a deep await
+// chain destroys the awaiter of its child, which would destroy the child, and so on, one
+// machine-stack level per coroutine. Nested destructions are queued and run by the outermost.
+[[gnu::tls_model("initial-exec")]] inline thread_local bool t_destroying_frames = false;
+void destroy_later(std::coroutine_handle<> h);
+void destroy_queued();
+inline void destroy_frame(std::coroutine_handle<> h) {
+    if (t_destroying_frames) {
+        destroy_later(h);
+        return;
+    }
+    t_destroying_frames = true;
+    h.destroy();
+    destroy_queued();
+    t_destroying_frames = false;
+}
+
 // Common part of Promise<T> and Promise<void>.
 template <class T>
 class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
@@ -62,6 +79,7 @@ public:
 
     // The awaiter of an inline coroutine takes the result (or the exception) from here.
     T take_result() {
+        flags_ |= retrieved_flag;
         if (state_ != FutureState::finished) std::rethrow_exception(result_.error());
         if constexpr (!std::is_void_v<T>) return std::move(result_.value());
     }
@@ -80,8 +98,13 @@ protected:
         return state_ == FutureState::failed || state_ == FutureState::cancelled ? result_.error() : nullptr;
     }
     void set_stored_exception(std::exception_ptr e) override { result_.emplace_error(std::move(e)); }
+    void replace_result_with_cancel(const std::string& message) override {
+        result_.destroy(state_);
+        result_.emplace_error(std::make_exception_ptr(CancelledError(message)));
+        state_ = FutureState::cancelled;
+    }
     void destroy() override {
-        std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)).destroy();
+        destroy_frame(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)));
     }
 
     ResultStorage<T> result_;
@@ -120,7 +143,7 @@ public:
         return *this;
     }
     ~Coro() {
-        if (h_) h_.destroy();
+        if (h_) detail::destroy_frame(h_);
     }
 
     // True until it is awaited or turned into a task.
@@ -131,7 +154,7 @@ public:
         explicit Awaiter(handle_type h) : h_(h) {}
         Awaiter(Awaiter&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
         ~Awaiter() {
-            if (h_) h_.destroy();
+            if (h_) detail::destroy_frame(h_);
         }
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> awaiter) noexcept {

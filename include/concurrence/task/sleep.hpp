@@ -25,7 +25,7 @@ namespace detail {
 class SleepWait : public Waitable {
 public:
     explicit SleepWait(Delay d) : state_(d.nanoseconds()) {
-        if (d.is_nan()) throw ValueError("Invalid value NaN (not a number)");
+        if (d.is_nan()) throw ValueError("Invalid delay: NaN (not a number)");
     }
     SleepWait(const SleepWait&) = default;
 

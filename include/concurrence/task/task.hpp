@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -85,9 +86,18 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
 
 template <class T>
 T EventLoop::run_until_complete(Task<T> task) {
-    check_open();
+    check_can_run();
     if (!task.done()) {
-        task.core()->add_user_callback([this] { stop(); });
+        // Python removes this callback when it returns: here it is disarmed, so the task
+        // finishing later (after an early stop) stops nothing.
+        auto armed = std::make_shared<bool>(true);
+        task.core()->add_user_callback([this, armed] {
+            if (*armed) stop();
+        });
+        struct Disarm {
+            std::shared_ptr<bool>& flag;
+            ~Disarm() { *flag = false; }
+        } disarm{armed};
         run_forever();
         if (!task.done()) throw RuntimeError("Event loop stopped before Future completed.");
     }
@@ -96,6 +106,7 @@ T EventLoop::run_until_complete(Task<T> task) {
 
 template <class T>
 T EventLoop::run_until_complete(Coro<T> coro) {
+    check_can_run();  // before the coroutine becomes a task: it must not run at all
     return run_until_complete(create_task(std::move(coro)));
 }
 

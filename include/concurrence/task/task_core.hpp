@@ -77,6 +77,8 @@ protected:
 
     // The root coroutine's body ended (value, exception or CancelledError).
     void root_finished(FutureState s) { state_ = s; }
+    // A finished task becomes cancelled: its value is dropped.
+    virtual void replace_result_with_cancel(const std::string& message) = 0;
 
     // Root coroutine of a task: where the next step resumes. An awaited (inline) coroutine:
     // the coroutine that awaits it.
