@@ -494,7 +494,7 @@ asyncio::Coro<> current_task_main(std::vector<std::string>* seen) {
 TEST(Task, CurrentTaskFollowsInterleavedTasks) {
     // test_tasks.py test_current_task_with_interleaving_tasks.
     std::vector<std::string> seen;
-    asyncio::run(current_task_main(&seen), {});
+    asyncio::run(current_task_main(&seen));
     ASSERT_EQ(seen.size(), 5u);
     EXPECT_THAT(std::vector<std::string>(seen.begin(), seen.begin() + 4), ElementsAre("a", "b", "a", "b"));
     EXPECT_FALSE(asyncio::current_task());  // outside any task

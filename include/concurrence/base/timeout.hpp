@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -49,7 +48,9 @@ private:
         double ns = s * 1e9;
         if (ns >= static_cast<double>(max_ns)) return max_ns;
         if (ns <= -static_cast<double>(max_ns)) return -max_ns;
-        return static_cast<rep>(std::ceil(ns));  // never sleep shorter than asked
+        // Rounded up: never sleep shorter than asked (std::ceil is not constexpr before C++23).
+        const rep truncated = static_cast<rep>(ns);
+        return static_cast<double>(truncated) < ns ? truncated + 1 : truncated;
     }
 
     // nan_ first: members initialise in declaration order, and ns_'s initialiser sets nan_.

@@ -21,10 +21,6 @@
 
 namespace concurrence::asyncio {
 
-struct RunOptions {
-    bool debug = false;  // reserved for debug mode (slow callbacks, never-awaited coroutines)
-};
-
 namespace detail {
 // Cancels what is left, lets it clean up, reports what failed (Python's _cancel_all_tasks).
 void cancel_all_tasks(EventLoop& loop);
@@ -32,8 +28,7 @@ void check_no_running_loop();
 }  // namespace detail
 
 template <class T>
-T run(Coro<T> main, RunOptions options = {}) {
-    (void)options;
+T run(Coro<T> main) {
     detail::check_no_running_loop();
     EventLoop loop;
     auto finish = [&loop] {
