@@ -33,6 +33,16 @@ T await_result(Core* core) {
     }
 }
 
+// add_done_callback of Future and Task: callback() or callback(handle), run one loop
+// iteration after completion.
+template <class Handle, class F>
+void add_done_callback(const Handle& self, F callback) {
+    if constexpr (std::is_invocable_v<F&, Handle&>)
+        self.core()->add_user_callback([cb = std::move(callback), h = self]() mutable { cb(h); });
+    else
+        self.core()->add_user_callback(std::move(callback));
+}
+
 // Handle: Task<T> or Future<T> (anything with core() and a result getter).
 template <class Handle>
 class DoneAwaiter final : public Waitable {

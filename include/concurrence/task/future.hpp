@@ -129,10 +129,7 @@ public:
     // callback() or callback(Future<T>&): run one loop iteration after completion.
     template <class F>
     void add_done_callback(F callback) {
-        if constexpr (std::is_invocable_v<F&, Future<T>&>)
-            core_->add_user_callback([cb = std::move(callback), self = *this]() mutable { cb(self); });
-        else
-            core_->add_user_callback(std::move(callback));
+        detail::add_done_callback(*this, std::move(callback));
     }
 
     auto operator co_await() const& { return detail::DoneAwaiter<Future<T>>(*this); }
