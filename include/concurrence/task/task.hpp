@@ -107,6 +107,4 @@ T EventLoop::run_until_complete(Coro<T> coro) {
     return run_until_complete(create_task(std::move(coro)));
 }
 
-// The task running now, or an empty Task... (see current_task.hpp)
-
 }  // namespace concurrence::asyncio
