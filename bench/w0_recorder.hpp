@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "result_line.hpp"
+
 namespace bench {
 
 class LineRecorder {
@@ -28,6 +30,17 @@ public:
     }
 
     long matches(std::string_view expected) const { return order() == expected ? 1L : 0L; }
+
+    // The W0 RESULT line: `expected` is the tutorial's order of codes.
+    void print_result(const char* workload, double seconds, std::string_view expected) const {
+        ResultLine(workload, "concurrence")
+            .add("n", 2L)
+            .add("seconds", seconds)
+            .add("order", order())
+            .add("order_ok", matches(expected))
+            .add("rss_kb", peak_rss_kb())
+            .print();
+    }
 
 private:
     static const char* code_of(std::string_view line) {

@@ -33,11 +33,5 @@ int main() {
     const double t0 = bench::now_s();
     asyncio::run(main_());  // Exécuter l'événement principal
     const double seconds = bench::now_s() - t0;
-    bench::ResultLine("seed-async", "concurrence")
-        .add("n", 2L)
-        .add("seconds", seconds)
-        .add("order", out.order())
-        .add("order_ok", out.matches("B1,A1,A2,B2"))
-        .add("rss_kb", bench::peak_rss_kb())
-        .print();
+    out.print_result("seed-async", seconds, "B1,A1,A2,B2");
 }

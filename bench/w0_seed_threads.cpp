@@ -43,11 +43,5 @@ int main() {
 
     out.say("Les deux threads sont terminés.");
     const double seconds = bench::now_s() - t0;
-    bench::ResultLine("seed-threads", "concurrence")
-        .add("n", 2L)
-        .add("seconds", seconds)
-        .add("order", out.order())
-        .add("order_ok", out.matches("B1,A1,A2,B2,END"))
-        .add("rss_kb", bench::peak_rss_kb())
-        .print();
+    out.print_result("seed-threads", seconds, "B1,A1,A2,B2,END");
 }

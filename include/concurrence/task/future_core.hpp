@@ -52,7 +52,6 @@ public:
     void release() {
         if (--refs_ == 0) last_release();
     }
-    std::uint32_t ref_count() const { return refs_; }
     // True when the caller's handle is the only reference besides the loop's own (so a
     // result can be moved out instead of copied).
     bool sole_handle() const { return refs_ == 1u + ((flags_ & running_callbacks_flag) ? 1u : 0u); }
