@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <memory>
 #include <typeinfo>
+#include <utility>
+
+#include "concurrence/base/errors.hpp"
 
 namespace concurrence::detail {
 namespace {
@@ -15,7 +18,10 @@ std::string demangle(const char* name) {
 }
 }  // namespace
 
-std::string describe_exception(const std::exception_ptr& e) {
+namespace {
+// The exception's type (without "concurrence::") and its what(), or an empty what for a
+// type not derived from std::exception.
+std::pair<std::string, std::string> type_and_what(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
     } catch (const std::exception& ex) {
@@ -23,11 +29,32 @@ std::string describe_exception(const std::exception_ptr& e) {
         const std::string prefix = "concurrence::";
         if (type.rfind(prefix, 0) == 0) type.erase(0, prefix.size());
         const char* what = ex.what();
-        return what && *what ? type + ": " + what : type;
+        return {type, what ? what : ""};
     } catch (...) {
         const std::type_info* t = abi::__cxa_current_exception_type();
-        return t ? demangle(t->name()) : std::string("unknown exception");
+        return {t ? demangle(t->name()) : std::string("unknown exception"), ""};
     }
+}
+}  // namespace
+
+std::string describe_exception(const std::exception_ptr& e) {
+    auto [type, what] = type_and_what(e);
+    std::string text = what.empty() ? type : type + ": " + what;
+    // Python prints a group's sub-exceptions under it.
+    try {
+        std::rethrow_exception(e);
+    } catch (const ExceptionGroup& group) {
+        int n = 0;
+        for (const std::exception_ptr& sub : group.exceptions())
+            text += "\n  +-- " + std::to_string(++n) + ": " + describe_exception(sub);
+    } catch (...) {
+    }
+    return text;
+}
+
+std::string exception_repr(const std::exception_ptr& e) {
+    auto [type, what] = type_and_what(e);
+    return type + "('" + what + "')";
 }
 
 }  // namespace concurrence::detail

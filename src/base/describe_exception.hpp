@@ -5,4 +5,6 @@
 
 namespace concurrence::detail {
 std::string describe_exception(const std::exception_ptr& e);
+// Python's repr of an exception: "ValueError('boom')".
+std::string exception_repr(const std::exception_ptr& e);
 }

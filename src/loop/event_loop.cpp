@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <cstdlib>
+#include <string_view>
 #include <typeinfo>
 
 #include "io/poller.hpp"
@@ -37,7 +39,24 @@ struct EventLoop::Engine {
     std::atomic<bool> wakeup_pending{false};
 };
 
-EventLoop::EventLoop() : engine_(std::make_unique<Engine>()) {}
+namespace {
+// PYTHONASYNCIODEBUG's counterpart: read once per process.
+bool debug_from_environment() {
+    static const bool on = [] {
+        const char* v = std::getenv("CONCURRENCE_DEBUG");
+        return v && *v && std::string_view(v) != "0";
+    }();
+    return on;
+}
+}  // namespace
+
+EventLoop::EventLoop() : engine_(std::make_unique<Engine>()), debug_(debug_from_environment()) {}
+
+void EventLoop::interrupt_from_signal() noexcept {
+    interrupt_pending_.store(true, std::memory_order_release);
+    Engine& e = *engine_;
+    if (!e.wakeup_pending.exchange(true, std::memory_order_acq_rel)) e.poller->wakeup();
+}
 
 EventLoop::~EventLoop() {
     if (!closed_) close();
@@ -144,6 +163,7 @@ void EventLoop::run_once() {
     if ((must_poll && e.poller->poll(timeout)) || e.wakeup_pending.load(std::memory_order_acquire)) {
         e.wakeup_pending.store(false, std::memory_order_release);
         take_posted();
+        if (interrupt_pending_.exchange(false, std::memory_order_acq_rel) && interrupt_callback_) interrupt_callback_();
     }
 
     if (!e.timers.empty()) {
@@ -202,6 +222,7 @@ void EventLoop::call_exception_handler(const ExceptionContext& context) {
 
 void EventLoop::default_exception_handler(const ExceptionContext& context) {
     std::string text = context.message.empty() ? "Unhandled exception in event loop" : context.message;
+    if (!context.future.empty()) text += "\nfuture: " + context.future;
     if (context.exception) text += "\n" + concurrence::detail::describe_exception(context.exception);
     std::fprintf(stderr, "%s\n", text.c_str());
     std::fflush(stderr);

@@ -1,5 +1,8 @@
 #include "concurrence/task/future_core.hpp"
 
+#include <algorithm>
+
+#include "base/describe_exception.hpp"
 
 namespace concurrence::asyncio::detail {
 
@@ -22,6 +25,34 @@ void FutureBase::add_waiter(FutureBase* waiter) {
     }
     extra().more_callbacks.push_back({waiter, nullptr});
     flags_ |= more_callbacks_flag;
+}
+
+bool FutureBase::remove_waiter(FutureBase* waiter) {
+    if (waiter_ == waiter) {
+        waiter_ = nullptr;
+        return true;
+    }
+    if (!(flags_ & more_callbacks_flag)) return false;
+    auto& more = extra_->more_callbacks;
+    auto it = std::find_if(more.begin(), more.end(), [&](const DoneCallback& cb) { return cb.waiter == waiter; });
+    if (it == more.end()) return false;
+    more.erase(it);
+    if (more.empty()) flags_ &= static_cast<std::uint8_t>(~more_callbacks_flag);
+    return true;
+}
+
+std::string FutureBase::repr() const {
+    std::string out = "<";
+    out += kind();
+    switch (state_) {
+        case FutureState::pending: out += " pending"; break;
+        case FutureState::cancelled: out += " cancelled"; break;
+        case FutureState::finished: out += " finished"; break;
+        case FutureState::failed:
+            out += " finished exception=" + concurrence::detail::exception_repr(stored_exception());
+            break;
+    }
+    return out + ">";
 }
 
 void FutureBase::add_user_callback(std::function<void()> fn) {
@@ -94,7 +125,7 @@ void FutureBase::run_callbacks() {
 
 void FutureBase::last_release() {
     if (state_ == FutureState::failed && !(flags_ & retrieved_flag)) {
-        ExceptionContext context{std::string(kind()) + " exception was never retrieved", stored_exception()};
+        ExceptionContext context{std::string(kind()) + " exception was never retrieved", stored_exception(), repr()};
         if (running_loop_or_null() == loop_ && loop_)
             loop_->call_exception_handler(context);
         else

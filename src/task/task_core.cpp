@@ -3,6 +3,7 @@
 #include <atomic>
 #include <vector>
 
+#include "base/describe_exception.hpp"
 #include "concurrence/task/coro.hpp"
 
 namespace concurrence::asyncio::detail {
@@ -16,7 +17,17 @@ void throw_await_outside_task() {
     throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
 }
 
-void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string name) {
+void report_never_awaited(bool in_debug_build) {
+    EventLoop* loop = running_loop_or_null();
+    if (loop ? !(in_debug_build || loop->get_debug()) : !in_debug_build) return;
+    ExceptionContext context{"coroutine was never awaited", nullptr, {}};
+    if (loop)
+        loop->call_exception_handler(context);
+    else
+        EventLoop::default_exception_handler(context);
+}
+
+void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string name, bool eager) {
     loop_ = &loop;
     resume_point_ = root;
     flags_ |= is_task_flag;
@@ -24,12 +35,35 @@ void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string 
     if (!name.empty()) extra().name = std::move(name);
     registry_index_ = loop.task_registry().add(this);
     refs_ += 1;  // the loop's, until the task is done and its callbacks have run
-    loop.schedule(this);
+    if (!eager) {
+        loop.schedule(this);
+        return;
+    }
+    // Python's eager start: the first step runs now, as if the caller had awaited the task's
+    // coroutine, but as a task of its own (current_task() is the new task meanwhile).
+    // The caller holds a Task handle, so the frame outlives this step even if it finishes.
+    const std::coroutine_handle<> caller_next = std::exchange(t_next_resume, nullptr);
+    run();
+    t_next_resume = caller_next;
 }
 
 std::string TaskCore::name() const {
     if (extra_ && !extra_->name.empty()) return extra_->name;
     return "Task-" + std::to_string(number_);
+}
+
+std::string TaskCore::repr() const {
+    std::string out = "<Task ";
+    switch (state_) {
+        case FutureState::pending: out += (flags_ & must_cancel_flag) ? "cancelling" : "pending"; break;
+        case FutureState::cancelled: out += "cancelled"; break;
+        case FutureState::finished:
+        case FutureState::failed: out += "finished"; break;
+    }
+    out += " name='" + name() + "'";
+    if (state_ == FutureState::failed)
+        out += " exception=" + concurrence::detail::exception_repr(stored_exception());
+    return out + ">";
 }
 
 bool TaskCore::cancel(const std::string& message) {
@@ -90,7 +124,7 @@ void TaskCore::timer_fired(EventLoop& loop, std::uint64_t) {
 }
 
 void TaskCore::abandon() {
-    loop_->call_exception_handler({"Task was destroyed but it is pending! (" + name() + ")", nullptr});
+    loop_->call_exception_handler({"Task was destroyed but it is pending!", nullptr, repr()});
     release();
 }
 

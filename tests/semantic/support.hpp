@@ -25,12 +25,14 @@ inline void run_once(asyncio::EventLoop& loop) {
 struct Reports {
     std::vector<std::string> messages;
     std::vector<std::exception_ptr> exceptions;
+    std::vector<std::string> futures;  // ExceptionContext::future (the repr of the task/future)
 };
 
 inline asyncio::EventLoop::ExceptionHandler record_into(Reports* out) {
     return [out](asyncio::EventLoop&, const asyncio::ExceptionContext& context) {
         out->messages.push_back(context.message);
         out->exceptions.push_back(context.exception);
+        out->futures.push_back(context.future);
     };
 }
 

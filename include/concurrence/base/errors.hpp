@@ -7,8 +7,11 @@
 //   - everything else derives from std::runtime_error / std::invalid_argument.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace concurrence {
 
@@ -31,8 +34,52 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Python's ExceptionGroup: several exceptions raised together (a TaskGroup's failures).
+// what() is Python's str(): "message (N sub-exceptions)".
+class ExceptionGroup : public std::runtime_error {
+public:
+    ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions)
+        : std::runtime_error(message + " (" + std::to_string(exceptions.size()) +
+                             (exceptions.size() == 1 ? " sub-exception)" : " sub-exceptions)")),
+          message_(message),
+          exceptions_(std::move(exceptions)) {}
+    const std::string& message() const noexcept { return message_; }
+    const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+    // The sub-exceptions of type E (nested groups searched too): what `except* E` would catch.
+    template <class E>
+    std::vector<std::exception_ptr> matching() const {
+        std::vector<std::exception_ptr> out;
+        for (const std::exception_ptr& e : exceptions_) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const E&) {
+                out.push_back(e);
+            } catch (const ExceptionGroup& nested) {
+                for (std::exception_ptr& inner : nested.matching<E>()) out.push_back(std::move(inner));
+            } catch (...) {
+            }
+        }
+        return out;
+    }
+
+private:
+    std::string message_;
+    std::vector<std::exception_ptr> exceptions_;
+};
+
+// Python's KeyboardInterrupt (a BaseException): SIGINT stopped asyncio::run. Not a
+// std::runtime_error, so `catch (const std::runtime_error&)` does not swallow it. Left
+// uncaught, the process ends as Python's does: killed by SIGINT.
+class KeyboardInterrupt : public std::exception {
+public:
+    const char* what() const noexcept override { return "KeyboardInterrupt"; }
+};
+
 namespace asyncio {
 
+using concurrence::ExceptionGroup;
+using concurrence::KeyboardInterrupt;
 using concurrence::RuntimeError;
 using concurrence::TimeoutError;
 using concurrence::ValueError;

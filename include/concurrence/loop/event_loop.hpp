@@ -37,9 +37,20 @@ template <class T>
 class Future;
 
 // What went wrong, for the loop's exception handler (Python passes a dict).
+// Python's loop.set_task_factory: how create_task starts a task. `eager` is Python 3.12's
+// eager_task_factory: the first step runs at once, inside create_task, and a task that
+// finishes without suspending never goes through the ready queue.
+enum class TaskFactory : std::uint8_t { standard, eager };
+inline constexpr TaskFactory eager_task_factory = TaskFactory::eager;
+
 struct ExceptionContext {
+    ExceptionContext(std::string message_, std::exception_ptr exception_ = nullptr, std::string future_ = {})
+        : message(std::move(message_)), exception(std::move(exception_)), future(std::move(future_)) {}
     std::string message;
     std::exception_ptr exception;
+    // Python's context['future'] / context['task']: the repr of the future or task concerned,
+    // e.g. "<Task finished name='worker' exception=ValueError('boom')>"; empty if none.
+    std::string future;
 };
 
 class EventLoop {
@@ -95,10 +106,17 @@ public:
     }
 
     // ---- tasks and futures (defined in the task layer)
+    // With the eager factory, the new task's first step runs inside create_task.
     template <class T>
     Task<T> create_task(Coro<T> coro, std::string name = {});
+    void set_task_factory(TaskFactory factory) { task_factory_ = factory; }
+    TaskFactory get_task_factory() const { return task_factory_; }
     template <class T = void>
     Future<T> create_future();
+
+    // ---- debug mode (Python's loop.set_debug; CONCURRENCE_DEBUG=1 turns it on for new loops)
+    void set_debug(bool enabled) { debug_ = enabled; }
+    bool get_debug() const { return debug_; }
 
     // ---- errors in callbacks and forgotten tasks
     void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
@@ -126,6 +144,10 @@ public:
     // Throws Python's errors for running a loop that is running, or inside another loop.
     void check_can_run() const;
     static std::int64_t seconds_to_ns(double when);
+    // Async-signal-safe: asks the loop to call the interrupt callback on its thread, soon.
+    // (asyncio::Runner turns SIGINT into the cancellation of its main task this way.)
+    void interrupt_from_signal() noexcept;
+    void set_interrupt_callback(std::function<void()> callback) { interrupt_callback_ = std::move(callback); }
 
 private:
     template <class F>
@@ -148,6 +170,10 @@ private:
     detail::ReadyQueue ready_;
     detail::TaskRegistry tasks_;  // pending tasks (all_tasks, cancelling leftovers)
     ExceptionHandler exception_handler_;
+    std::function<void()> interrupt_callback_;
+    std::atomic<bool> interrupt_pending_{false};
+    TaskFactory task_factory_ = TaskFactory::standard;
+    bool debug_;
     bool running_ = false;
     bool stopping_ = false;
     std::atomic<bool> closed_{false};

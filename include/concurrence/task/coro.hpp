@@ -44,6 +44,16 @@ inline void destroy_frame(std::coroutine_handle<> h) {
     t_destroying_frames = false;
 }
 
+// "coroutine ... was never awaited" (Python's RuntimeWarning): reported through the running
+// loop's exception handler (stderr without a loop) in debug builds, or when the loop's debug
+// mode (CONCURRENCE_DEBUG=1) is on.
+void report_never_awaited(bool in_debug_build);
+#ifdef NDEBUG
+inline constexpr bool debug_build = false;
+#else
+inline constexpr bool debug_build = true;
+#endif
+
 // Common part of Promise<T> and Promise<void>.
 template <class T>
 class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
@@ -143,11 +153,19 @@ public:
         return *this;
     }
     ~Coro() {
-        if (h_) detail::destroy_frame(h_);
+        if (h_) {
+            detail::report_never_awaited(detail::debug_build);
+            detail::destroy_frame(h_);
+        }
     }
 
     // True until it is awaited or turned into a task.
     explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+    // Python's coroutine.close() on a coroutine never started: drops it without the
+    // "never awaited" report.
+    void close() noexcept {
+        if (h_) detail::destroy_frame(std::exchange(h_, nullptr));
+    }
 
     class Awaiter {
     public:

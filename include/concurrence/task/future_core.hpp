@@ -61,6 +61,8 @@ public:
 
     // Registers `waiter` to be told (on_future_done) when this is done. Must not be done yet.
     void add_waiter(FutureBase* waiter);
+    // Python's remove_done_callback for a waiter: it will not be told. False if not found.
+    bool remove_waiter(FutureBase* waiter);
     // Told when a future this one waits on is done (a task waking up, a gather counting).
     virtual void on_future_done(FutureBase&) {}
     // A user callback: run with call_soon semantics, errors to the loop's exception handler.
@@ -78,6 +80,8 @@ public:
 
     const std::string& cancel_message() const;
     FutureExtra& extra();
+    // Python's repr: "<Future pending>", "<Task finished name='t' exception=ValueError('x')>".
+    virtual std::string repr() const;
 
     // Ready-queue entry: the callbacks phase.
     void run() override;

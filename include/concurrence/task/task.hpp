@@ -71,8 +71,9 @@ template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
     check_open();
     auto h = coro.take();
-    h.promise().start(*this, h, std::move(name));
-    return Task<T>(&h.promise());
+    Task<T> task(&h.promise());  // holds the frame: an eager first step may finish the task
+    h.promise().start(*this, h, std::move(name), task_factory_ == TaskFactory::eager && running_);
+    return task;
 }
 
 // Python's asyncio.create_task(coro, name=...): on the running loop.

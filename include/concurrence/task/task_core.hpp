@@ -34,12 +34,14 @@ public:
     // throw CancelledError at its next resumption).
     bool cancel(const std::string& message) override;
     int cancelling() const { return cancel_requests_; }
+    // Python 3.13: when no request is left, a pending one is dropped too.
     int uncancel() {
-        if (cancel_requests_ > 0) --cancel_requests_;
+        if (cancel_requests_ > 0 && --cancel_requests_ == 0) flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
         return cancel_requests_;
     }
 
     std::string name() const;
+    std::string repr() const override;
     void set_name(std::string n) { extra().name = std::move(n); }
 
     // The loop's step (pending) or callbacks phase (done).
@@ -67,7 +69,8 @@ public:
     void on_future_done(FutureBase&) override { run(); }
 
     // ---- set up by create_task
-    void start(EventLoop& loop, std::coroutine_handle<> root, std::string name);
+    // Registers the task and schedules its first step (or runs it now, `eager`).
+    void start(EventLoop& loop, std::coroutine_handle<> root, std::string name, bool eager = false);
     bool is_task() const { return flags_ & is_task_flag; }
 
 protected:
