@@ -9,6 +9,9 @@
 // std::monostate (Python's None).
 // Errors: the first exception (or a child's cancellation) is propagated at once; the other
 // children keep running (Python's default, return_exceptions=False).
+//   gather(asyncio::return_exceptions, aws...) waits for every child and gives one
+// Outcome<T> per child (its value, or its exception, CancelledError for a child cancelled on
+// its own), in order: Python's return_exceptions=True.
 // Cancellation: cancelling the gather (or the task awaiting it) cancels every child that is
 // not done; the gather then ends with CancelledError.
 #pragma once
@@ -22,10 +25,17 @@
 #include <variant>
 #include <vector>
 
+#include "concurrence/flow/outcome.hpp"
 #include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
 
 namespace concurrence::asyncio {
+
+// The tag of gather(return_exceptions, ...): Python's return_exceptions=True.
+struct ReturnExceptions {
+    explicit ReturnExceptions() = default;
+};
+inline constexpr ReturnExceptions return_exceptions{};
 
 namespace detail {
 
@@ -72,7 +82,14 @@ gather_value_t<typename H::value_type> value_of(const H& h) {
     }
 }
 
-template <class R, class Children>
+template <class H>
+Outcome<gather_value_t<typename H::value_type>> outcome_of(const H& h) {
+    using V = gather_value_t<typename H::value_type>;
+    if (std::exception_ptr e = h.core()->exception_or_null()) return Outcome<V>(std::move(e));
+    return Outcome<V>(value_of(h));
+}
+
+template <class R, class Children, bool ReturnExceptionsMode = false>
 class GatherCore final : public FutureCore<R> {
 public:
     GatherCore(EventLoop* loop, Children children) : FutureCore<R>(loop), children_(std::move(children)) {
@@ -106,6 +123,17 @@ private:
 
     void on_future_done(FutureBase& child) override {
         --remaining_;
+        if constexpr (ReturnExceptionsMode) {
+            if (remaining_ == 0) {
+                if (cancel_requested_)  // Python: the last child's cancellation (or a new one)
+                    this->set_exception(child.cancelled() ? child.exception_or_null()
+                                                          : std::make_exception_ptr(CancelledError()));
+                else
+                    this->set_result(collect());
+                this->release();
+            }
+            return;
+        }
         if (this->done()) {
             if (!child.cancelled()) child.exception_or_null();  // retrieved: not reported as lost
         } else if (child.cancelled()) {
@@ -136,10 +164,15 @@ private:
             R out;
             out.reserve(children_.size());
             for (auto& c : children_) {
-                out.push_back(value_of(c));
+                if constexpr (ReturnExceptionsMode)
+                    out.push_back(outcome_of(c));
+                else
+                    out.push_back(value_of(c));
                 c = {};
             }
             return out;
+        } else if constexpr (ReturnExceptionsMode) {
+            return std::apply([](auto&... c) { return R(outcome_of(c)...); }, children_);
         } else {
             return std::apply([](auto&... c) { return R(value_of(c)...); }, children_);
         }
@@ -149,6 +182,26 @@ private:
     std::size_t remaining_ = 0;
     bool cancel_requested_ = false;
 };
+
+template <class X>
+using gather_value_of = gather_value_t<typename awaitable_traits<std::remove_cvref_t<X>>::value>;
+
+template <class Range>
+using gather_handle_of =
+    typename awaitable_traits<std::remove_cvref_t<std::ranges::range_value_t<Range>>>::handle;
+
+// The children of gather(range): Coros become tasks, in order.
+template <class H, class Range>
+std::vector<H> gather_children(Range&& range) {
+    std::vector<H> children;
+    if constexpr (std::is_same_v<std::remove_cvref_t<Range>, std::vector<H>> && std::is_rvalue_reference_v<Range&&>) {
+        children = std::move(range);
+    } else {
+        if constexpr (std::ranges::sized_range<Range>) children.reserve(std::ranges::size(range));
+        for (auto&& x : range) children.push_back(to_handle(std::move(x)));
+    }
+    return children;
+}
 
 }  // namespace detail
 
@@ -167,18 +220,33 @@ auto gather(A&&... aws) {
 template <std::ranges::input_range Range>
     requires detail::Gatherable<std::ranges::range_value_t<Range>>
 auto gather(Range&& range) {
-    using X = std::remove_cvref_t<std::ranges::range_value_t<Range>>;
-    using H = typename detail::awaitable_traits<X>::handle;
-    using R = std::vector<detail::gather_value_t<typename detail::awaitable_traits<X>::value>>;
+    using H = detail::gather_handle_of<Range>;
+    using R = std::vector<detail::gather_value_of<std::ranges::range_value_t<Range>>>;
     EventLoop& loop = get_running_loop();
-    std::vector<H> children;
-    if constexpr (std::is_same_v<std::remove_cvref_t<Range>, std::vector<H>> && std::is_rvalue_reference_v<Range&&>) {
-        children = std::move(range);
-    } else {
-        if constexpr (std::ranges::sized_range<Range>) children.reserve(std::ranges::size(range));
-        for (auto&& x : range) children.push_back(detail::to_handle(std::move(x)));
-    }
+    auto children = detail::gather_children<H>(std::forward<Range>(range));
     return Future<R>(new detail::GatherCore<R, std::vector<H>>(&loop, std::move(children)));
+}
+
+// gather(return_exceptions, aws...) → Future<std::tuple<Outcome<results>...>>.
+template <detail::Gatherable... A>
+    requires(sizeof...(A) > 0)
+auto gather(ReturnExceptions, A&&... aws) {
+    using R = std::tuple<Outcome<detail::gather_value_of<A>>...>;
+    using Children = std::tuple<typename detail::awaitable_traits<std::remove_cvref_t<A>>::handle...>;
+    EventLoop& loop = get_running_loop();
+    Children children{detail::to_handle(std::forward<A>(aws))...};
+    return Future<R>(new detail::GatherCore<R, Children, true>(&loop, std::move(children)));
+}
+
+// gather(return_exceptions, range) → Future<std::vector<Outcome<result>>>.
+template <std::ranges::input_range Range>
+    requires detail::Gatherable<std::ranges::range_value_t<Range>>
+auto gather(ReturnExceptions, Range&& range) {
+    using H = detail::gather_handle_of<Range>;
+    using R = std::vector<Outcome<detail::gather_value_of<std::ranges::range_value_t<Range>>>>;
+    EventLoop& loop = get_running_loop();
+    auto children = detail::gather_children<H>(std::forward<Range>(range));
+    return Future<R>(new detail::GatherCore<R, std::vector<H>, true>(&loop, std::move(children)));
 }
 
 }  // namespace concurrence::asyncio

@@ -1,0 +1,184 @@
+// asyncio::as_completed(aws, timeout): tasks in the order they complete (Python 3.13).
+//
+//   auto ac = asyncio::as_completed(std::move(tasks), 10);
+//   while (auto t = co_await ac.next())        // async for t in as_completed(...):
+//       use(t->result());                       //     the original task, done
+//
+//   for (auto next : asyncio::as_completed(std::move(tasks)))   // for aw in as_completed(...):
+//       int v = co_await next;                                   //     its result (or exception)
+//
+// Coroutines are wrapped in tasks. When the timeout passes, the next awaits throw
+// TimeoutError (one per task not yet done); nothing is cancelled. next() yields nullopt once
+// every task has been handed out. Not movable once created (the tasks call back into it).
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "concurrence/base/timeout.hpp"
+#include "concurrence/flow/gather.hpp"
+#include "concurrence/flow/listener.hpp"
+#include "concurrence/loop/handle.hpp"
+
+namespace concurrence::asyncio {
+
+template <class H>
+class AsCompleted final : private detail::Listener {
+public:
+    AsCompleted(std::vector<H> fs, std::optional<Delay> timeout) : loop_(get_running_loop()) {
+        for (H& f : fs) {
+            FutureBase* core = f.core();
+            if (index_.emplace(core, todo_.size()).second) todo_.push_back(std::move(f));
+        }
+        left_ = todo_.size();
+        pending_ = todo_.size();
+        for (H& f : todo_) {
+            FutureBase& core = *f.core();
+            if (core.done())  // Python's add_done_callback on a done future: call_soon
+                soon_.push_back(loop_.call_soon([this, &core] { on_future_done(core); }));
+            else
+                core.add_waiter(this);
+        }
+        if (pending_ > 0 && timeout) timer_ = loop_.call_later(*timeout, [this] { on_timeout(); });
+    }
+    AsCompleted(AsCompleted&&) = delete;
+    ~AsCompleted() {
+        timer_.cancel();
+        for (Handle& h : soon_) h.cancel();
+        if (pending_ > 0)
+            for (H& f : todo_) f.core()->remove_waiter(this);
+    }
+
+    // How many next() calls are left to make.
+    std::size_t remaining() const { return left_; }
+
+    class NextAwaiter final : public detail::Waitable {
+    public:
+        explicit NextAwaiter(AsCompleted& ac) : ac_(ac), exhausted_(ac.left_ == 0) {
+            if (!exhausted_) --ac.left_;
+        }
+        bool await_ready() const noexcept { return exhausted_ || !ac_.done_.empty(); }
+        void await_suspend(std::coroutine_handle<> h) {
+            task_ = &detail::current_task_for_await();
+            task_->suspend_at(h, this);
+            ac_.waiters_.push_back(this);
+        }
+        std::optional<H> await_resume() {
+            if (cancelled_) throw CancelledError(task_->cancel_message());
+            if (task_) task_->throw_if_cancel_requested();
+            if (exhausted_) return std::nullopt;
+            if (!item_) {
+                item_ = std::move(ac_.done_.front());
+                ac_.done_.pop_front();
+            }
+            if (!*item_) throw TimeoutError();
+            return std::move(*item_);
+        }
+        bool cancel_wait(detail::TaskCore& task, const std::string&) override {
+            std::erase(ac_.waiters_, this);
+            ++ac_.left_;  // this next() never took its item
+            cancelled_ = true;
+            task.clear_waiting();
+            task.schedule();
+            return true;
+        }
+        void give(const H* item) {  // null: the timeout
+            if (item)
+                item_.emplace(*item);
+            else
+                item_.emplace();
+            task_->clear_waiting();
+            task_->schedule();
+        }
+
+    private:
+        AsCompleted& ac_;
+        bool exhausted_;
+        bool cancelled_ = false;
+        detail::TaskCore* task_ = nullptr;
+        std::optional<std::optional<H>> item_;  // handed over by a completion (nullopt inside: timeout)
+    };
+
+    // The next task or future to complete (nullopt when all were handed out).
+    [[nodiscard]] NextAwaiter next() { return NextAwaiter(*this); }
+
+    // Range form: each element is awaited for the next result.
+    class iterator {
+    public:
+        explicit iterator(AsCompleted* ac) : ac_(ac) {}
+        auto operator*() const { return ac_->next_result(); }
+        iterator& operator++() { return *this; }
+        bool operator!=(const iterator&) const { return ac_->left_ > 0; }
+
+    private:
+        AsCompleted* ac_;
+    };
+    iterator begin() { return iterator(this); }
+    iterator end() { return iterator(this); }
+
+private:
+    using T = typename H::value_type;
+
+    Coro<T> next_result() {
+        std::optional<H> f = co_await next();
+        co_return f->result_for_await();
+    }
+
+    void on_future_done(FutureBase& core) override {
+        if (pending_ == 0) return;  // the timeout came first
+        --pending_;
+        deliver(&todo_[index_.at(&core)]);
+        if (pending_ == 0) timer_.cancel();
+    }
+    void on_timeout() {
+        // Python: one TimeoutError for each task not handed to the queue yet.
+        for (H& f : todo_) f.core()->remove_waiter(this);
+        const std::size_t n = std::exchange(pending_, 0);
+        for (std::size_t i = 0; i < n; ++i) deliver(nullptr);
+    }
+    void deliver(const H* item) {  // null: the timeout
+        if (!waiters_.empty()) {
+            NextAwaiter* w = waiters_.front();
+            waiters_.pop_front();
+            w->give(item);
+        } else if (item) {
+            done_.emplace_back(*item);
+        } else {
+            done_.emplace_back();
+        }
+    }
+
+    EventLoop& loop_;
+    std::vector<H> todo_;
+    std::unordered_map<const FutureBase*, std::size_t> index_;
+    std::deque<std::optional<H>> done_;  // completed, not handed out yet (nullopt: a timeout)
+    std::deque<NextAwaiter*> waiters_;
+    std::vector<Handle> soon_;
+    Handle timer_;
+    std::size_t left_ = 0;     // next() calls still to come
+    std::size_t pending_ = 0;  // not completed (nor timed out) yet
+};
+
+namespace detail {
+template <class X>
+auto handles_of(std::vector<X>&& xs) {
+    using H = typename awaitable_traits<X>::handle;
+    std::vector<H> out;
+    out.reserve(xs.size());
+    for (X& x : xs) out.push_back(to_handle(std::move(x)));
+    return out;
+}
+}  // namespace detail
+
+template <class X>
+    requires detail::Gatherable<X>
+AsCompleted<typename detail::awaitable_traits<X>::handle> as_completed(std::vector<X> aws, std::optional<Delay> timeout = std::nullopt) {
+    return AsCompleted<typename detail::awaitable_traits<X>::handle>(detail::handles_of(std::move(aws)), timeout);
+}
+
+}  // namespace concurrence::asyncio

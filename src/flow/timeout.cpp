@@ -1,0 +1,89 @@
+#include "concurrence/flow/timeout.hpp"
+
+#include <cstdio>
+
+namespace concurrence::asyncio {
+
+namespace {
+const char* state_name(int s) {
+    static const char* const names[] = {"created", "active", "expiring", "expired", "finished"};
+    return names[s];
+}
+}  // namespace
+
+Timeout timeout(Delay delay) {
+    detail::check_delay(delay);
+    return Timeout(get_running_loop().time() + delay.seconds());
+}
+
+void Timeout::enter() {
+    if (state_ != State::created) throw RuntimeError("Timeout has already been entered");
+    TaskRef task = current_task();
+    if (!task) throw RuntimeError("Timeout should be used inside a task");
+    task_ = std::move(task);
+    cancelling_ = task_.cancelling();
+    state_ = State::active;
+    reschedule(when_);
+}
+
+void Timeout::reschedule(std::optional<double> when) {
+    if (state_ != State::active) {
+        if (state_ == State::created) throw RuntimeError("Timeout has not been entered");
+        throw RuntimeError(std::string("Cannot change state of ") + state_name(static_cast<int>(state_)) + " Timeout");
+    }
+    if (when && *when != *when) throw ValueError("Invalid value NaN (not a number)");
+    when_ = when;
+    handle_.cancel();
+    handle_ = Handle();
+    if (!when) return;
+    EventLoop& loop = task_.core()->loop();
+    if (*when <= loop.time())
+        handle_ = loop.call_soon([this] { on_timeout(); });
+    else
+        handle_ = loop.call_at(*when, [this] { on_timeout(); });
+}
+
+void Timeout::on_timeout() {
+    task_.cancel();
+    state_ = State::expiring;
+    handle_ = Handle();
+}
+
+void Timeout::exit(const std::exception_ptr& error) {
+    handle_.cancel();
+    handle_ = Handle();
+    if (state_ == State::expiring) {
+        state_ = State::expired;
+        if (task_.uncancel() <= cancelling_ && error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const CancelledError&) {
+                throw TimeoutError();  // the deadline's own cancellation
+            } catch (...) {
+            }
+        }
+    } else if (state_ == State::active) {
+        state_ = State::finished;
+    }
+}
+
+std::string Timeout::repr() const {
+    std::string out = std::string("<Timeout [") + state_name(static_cast<int>(state_)) + "]";
+    if (state_ == State::active) {
+        char buf[64];
+        if (when_)
+            std::snprintf(buf, sizeof buf, " when=%.3f", *when_);
+        else
+            std::snprintf(buf, sizeof buf, " when=None");
+        out += buf;
+    }
+    return out + ">";
+}
+
+namespace detail {
+void check_delay(Delay d) {
+    if (d.is_nan()) throw ValueError("Invalid value NaN (not a number)");
+}
+}  // namespace detail
+
+}  // namespace concurrence::asyncio
