@@ -17,6 +17,7 @@
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/run/run.hpp"
+#include "concurrence/run/runner.hpp"
 #include "concurrence/task/coro.hpp"
 #include "concurrence/task/current_task.hpp"
 #include "concurrence/task/future.hpp"

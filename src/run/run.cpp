@@ -1,6 +1,8 @@
-#include "concurrence/run/run.hpp"
+#include "concurrence/run/runner.hpp"
 
-namespace concurrence::asyncio::detail {
+namespace concurrence::asyncio {
+
+namespace detail {
 
 namespace {
 Coro<> wait_all(std::vector<TaskRef> tasks) {
@@ -20,8 +22,30 @@ void cancel_all_tasks(EventLoop& loop) {
     for (TaskRef& t : to_cancel) {
         if (t.cancelled()) continue;
         if (std::exception_ptr e = t.core()->exception_or_null())
-            loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown (" + t.get_name() + ")", e});
+            loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", e, t.core()->repr()});
     }
 }
 
-}  // namespace concurrence::asyncio::detail
+}  // namespace detail
+
+EventLoop& Runner::get_loop() {
+    if (closed_) throw RuntimeError("Runner is closed");
+    if (!loop_) {
+        loop_ = std::make_unique<EventLoop>();
+        if (options_.debug) loop_->set_debug(*options_.debug);
+    }
+    return *loop_;
+}
+
+void Runner::close() {
+    if (closed_) return;
+    closed_ = true;
+    if (!loop_) return;
+    struct CloseLoop {
+        EventLoop& loop;
+        ~CloseLoop() { loop.close(); }
+    } close_loop{*loop_};
+    detail::cancel_all_tasks(*loop_);
+}
+
+}  // namespace concurrence::asyncio
