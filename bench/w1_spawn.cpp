@@ -1,6 +1,10 @@
 // W1 (spawn): N tasks, each yields once (sleep(0)) and returns i; gather them all and check
 // the sum. Prints the shared RESULT line: rate = tasks/s, bytes_per_task from peak RSS.
+// `bench_w1_spawn N eager` uses Python 3.12's eager_task_factory (impl "concurrence-eager"):
+// each task's first step runs inside create_task, saving one trip through the ready queue.
 #include <concurrence/asyncio.hpp>
+
+#include <string_view>
 
 #include "result_line.hpp"
 
@@ -11,7 +15,8 @@ static asyncio::Coro<long> one_task(long i) {
     co_return i;
 }
 
-static asyncio::Coro<int> spawn(long n) {
+static asyncio::Coro<int> spawn(long n, bool eager) {
+    if (eager) asyncio::get_running_loop().set_task_factory(asyncio::eager_task_factory);
     const long base_kb = bench::peak_rss_kb();
     const double t0 = bench::now_s();
     std::vector<asyncio::Task<long>> tasks;
@@ -26,7 +31,7 @@ static asyncio::Coro<int> spawn(long n) {
         std::fprintf(stderr, "bad sum %ld\n", sum);
         co_return 1;
     }
-    bench::ResultLine("spawn", "concurrence")
+    bench::ResultLine("spawn", eager ? "concurrence-eager" : "concurrence")
         .add("n", n)
         .add("seconds", seconds)
         .add("rate", static_cast<double>(n) / seconds)
@@ -38,4 +43,7 @@ static asyncio::Coro<int> spawn(long n) {
     co_return 0;
 }
 
-int main(int argc, char** argv) { return asyncio::run(spawn(bench::arg_or(argc, argv, 1, 1'000'000))); }
+int main(int argc, char** argv) {
+    const bool eager = argc > 2 && std::string_view(argv[2]) == "eager";
+    return asyncio::run(spawn(bench::arg_or(argc, argv, 1, 1'000'000), eager));
+}

@@ -36,7 +36,7 @@ if [ ! -x "$PEERS_DIR/run.sh" ]; then
         seed | W0) progs=("bench_w0_seed_threads" "bench_w0_seed_async") ;;
         seed-threads) progs=("bench_w0_seed_threads") ;;
         seed-async) progs=("bench_w0_seed_async") ;;
-        spawn | W1) progs=("bench_w1_spawn ${N_SPAWN:-1000000}") ;;
+        spawn | W1) progs=("bench_w1_spawn ${N_SPAWN:-1000000}" "bench_w1_spawn ${N_SPAWN:-1000000} eager") ;;
         timers | W2) progs=("bench_w2_timers ${N_TIMERS:-1000000}") ;;
         *) echo "bench.sh: no concurrence program for '$w' yet" >&2; continue ;;
         esac
