@@ -52,6 +52,8 @@ std::string describe_exception(const std::exception_ptr& e) {
     return text;
 }
 
+std::string exception_type_name(const std::exception_ptr& e) { return type_and_what(e).first; }
+
 std::string exception_repr(const std::exception_ptr& e) {
     auto [type, what] = type_and_what(e);
     return type + "('" + what + "')";

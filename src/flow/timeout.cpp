@@ -1,6 +1,8 @@
 #include "concurrence/flow/timeout.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace concurrence::asyncio {
 
@@ -67,16 +69,24 @@ void Timeout::exit(const std::exception_ptr& error) {
     }
 }
 
+namespace {
+// Python's repr(round(x, 3)): the shortest text that reads back as the same double.
+std::string python_float_repr(double x) {
+    x = std::round(x * 1000.0) / 1000.0;
+    char buf[64];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, x);
+        if (std::strtod(buf, nullptr) == x) break;
+    }
+    std::string text = buf;
+    if (text.find_first_of(".eni") == std::string::npos) text += ".0";
+    return text;
+}
+}  // namespace
+
 std::string Timeout::repr() const {
     std::string out = std::string("<Timeout [") + state_name(static_cast<int>(state_)) + "]";
-    if (state_ == State::active) {
-        char buf[64];
-        if (when_)
-            std::snprintf(buf, sizeof buf, " when=%.3f", *when_);
-        else
-            std::snprintf(buf, sizeof buf, " when=None");
-        out += buf;
-    }
+    if (state_ == State::active) out += " when=" + (when_ ? python_float_repr(*when_) : std::string("None"));
     return out + ">";
 }
 

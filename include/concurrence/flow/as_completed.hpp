@@ -69,7 +69,7 @@ public:
             ac_.waiters_.push_back(this);
         }
         std::optional<H> await_resume() {
-            if (cancelled_) throw CancelledError(task_->cancel_message());
+            if (cancelled_) task_->throw_cancelled();
             if (task_) task_->throw_if_cancel_requested();
             if (exhausted_) return std::nullopt;
             if (!item_) {
@@ -80,8 +80,9 @@ public:
             return std::move(*item_);
         }
         bool cancel_wait(detail::TaskCore& task, const std::string&) override {
+            // Python: the iteration is spent (its count is not given back); the completion it
+            // would have taken stays queued for the next one.
             std::erase(ac_.waiters_, this);
-            ++ac_.left_;  // this next() never took its item
             cancelled_ = true;
             task.clear_waiting();
             task.schedule();
@@ -111,7 +112,8 @@ public:
     class iterator {
     public:
         explicit iterator(AsCompleted* ac) : ac_(ac) {}
-        auto operator*() const { return ac_->next_result(); }
+        // Each element counts as taken when it is created, awaited or not (Python's __next__).
+        auto operator*() const { return next_result(ac_->next()); }
         iterator& operator++() { return *this; }
         bool operator!=(const iterator&) const { return ac_->left_ > 0; }
 
@@ -124,8 +126,9 @@ public:
 private:
     using T = typename H::value_type;
 
-    Coro<T> next_result() {
-        std::optional<H> f = co_await next();
+    static Coro<T> next_result(NextAwaiter next) {
+        std::optional<H> f = co_await std::move(next);
+        if (!f) throw RuntimeError("as_completed: every task was already handed out");
         co_return f->result_for_await();
     }
 

@@ -92,7 +92,10 @@ Outcome<gather_value_t<typename H::value_type>> outcome_of(const H& h) {
 template <class R, class Children, bool ReturnExceptionsMode = false>
 class GatherCore final : public FutureCore<R> {
 public:
-    GatherCore(EventLoop* loop, Children children) : FutureCore<R>(loop), children_(std::move(children)) {
+    GatherCore(EventLoop* loop, Children children) : FutureCore<R>(loop), children_(std::move(children)) {}
+
+    // Called once a Future handle holds this core (a gather may finish right here).
+    void start() {
         if constexpr (requires { children_.size(); })
             remaining_ = children_.size();
         else
@@ -103,10 +106,12 @@ public:
         }
         this->add_ref();  // held while children are pending: their callbacks point here
         for_each_child([&](FutureBase& c) {
-            if (c.done())  // Python adds the callback anyway: it runs with call_soon
-                loop->call_soon([this, &c] { on_future_done(c); });
-            else
-                c.add_waiter(this);
+            if (!c.done()) c.add_waiter(this);
+        });
+        // Python 3.12: children already done (eager tasks, done futures) are counted now,
+        // after every child is registered; if all are, the gather is done when it returns.
+        for_each_child([&](FutureBase& c) {
+            if (c.done()) on_future_done(c);
         });
     }
 
@@ -183,6 +188,27 @@ private:
     bool cancel_requested_ = false;
 };
 
+// Python: the gather's loop is its first child's (so futures can be gathered before their
+// loop runs); with no child, the running loop.
+template <class Children>
+EventLoop& loop_of_children(const Children& children) {
+    if constexpr (requires { children.empty(); }) {
+        if (children.empty()) return get_running_loop();
+        return children.front().core()->loop();
+    } else {
+        return std::get<0>(children).core()->loop();
+    }
+}
+
+template <class Core, class R, class Children>
+Future<R> start_gather(Children children) {
+    EventLoop& loop = loop_of_children(children);
+    auto* core = new Core(&loop, std::move(children));
+    Future<R> handle(core);
+    core->start();
+    return handle;
+}
+
 template <class X>
 using gather_value_of = gather_value_t<typename awaitable_traits<std::remove_cvref_t<X>>::value>;
 
@@ -211,9 +237,8 @@ template <detail::Gatherable... A>
 auto gather(A&&... aws) {
     using R = std::tuple<detail::gather_value_t<typename detail::awaitable_traits<std::remove_cvref_t<A>>::value>...>;
     using Children = std::tuple<typename detail::awaitable_traits<std::remove_cvref_t<A>>::handle...>;
-    EventLoop& loop = get_running_loop();
     Children children{detail::to_handle(std::forward<A>(aws))...};
-    return Future<R>(new detail::GatherCore<R, Children>(&loop, std::move(children)));
+    return detail::start_gather<detail::GatherCore<R, Children>, R>(std::move(children));
 }
 
 // gather(range) → Future<std::vector<result>>: a range of Coro, Task or Future.
@@ -222,9 +247,8 @@ template <std::ranges::input_range Range>
 auto gather(Range&& range) {
     using H = detail::gather_handle_of<Range>;
     using R = std::vector<detail::gather_value_of<std::ranges::range_value_t<Range>>>;
-    EventLoop& loop = get_running_loop();
     auto children = detail::gather_children<H>(std::forward<Range>(range));
-    return Future<R>(new detail::GatherCore<R, std::vector<H>>(&loop, std::move(children)));
+    return detail::start_gather<detail::GatherCore<R, std::vector<H>>, R>(std::move(children));
 }
 
 // gather(return_exceptions, aws...) → Future<std::tuple<Outcome<results>...>>.
@@ -233,9 +257,8 @@ template <detail::Gatherable... A>
 auto gather(ReturnExceptions, A&&... aws) {
     using R = std::tuple<Outcome<detail::gather_value_of<A>>...>;
     using Children = std::tuple<typename detail::awaitable_traits<std::remove_cvref_t<A>>::handle...>;
-    EventLoop& loop = get_running_loop();
     Children children{detail::to_handle(std::forward<A>(aws))...};
-    return Future<R>(new detail::GatherCore<R, Children, true>(&loop, std::move(children)));
+    return detail::start_gather<detail::GatherCore<R, Children, true>, R>(std::move(children));
 }
 
 // gather(return_exceptions, range) → Future<std::vector<Outcome<result>>>.
@@ -244,9 +267,8 @@ template <std::ranges::input_range Range>
 auto gather(ReturnExceptions, Range&& range) {
     using H = detail::gather_handle_of<Range>;
     using R = std::vector<Outcome<detail::gather_value_of<std::ranges::range_value_t<Range>>>>;
-    EventLoop& loop = get_running_loop();
     auto children = detail::gather_children<H>(std::forward<Range>(range));
-    return Future<R>(new detail::GatherCore<R, std::vector<H>, true>(&loop, std::move(children)));
+    return detail::start_gather<detail::GatherCore<R, std::vector<H>, true>, R>(std::move(children));
 }
 
 }  // namespace concurrence::asyncio

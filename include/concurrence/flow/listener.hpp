@@ -36,7 +36,7 @@ public:
         target_.add_waiter(this);
     }
     void await_resume() {
-        if (cancelled_) throw CancelledError(task_->cancel_message());
+        if (cancelled_) task_->throw_cancelled();
         if (task_) task_->throw_if_cancel_requested();
     }
     bool cancel_wait(TaskCore& task, const std::string&) override {

@@ -20,6 +20,10 @@ namespace concurrence::asyncio {
 
 namespace detail {
 
+// Python 3.13: the outer future was cancelled and the inner one then failed: nobody will read
+// that exception, so the loop's exception handler hears of it.
+void report_shielded_exception(FutureBase& inner, std::exception_ptr error);
+
 template <class T, class H>
 class ShieldCore final : public FutureCore<T> {
 public:
@@ -38,8 +42,8 @@ private:
 
     void on_future_done(FutureBase& in) override {
         if (this->done()) {
-            // The outer future was cancelled: the outcome has no reader (Python marks it read).
-            if (!in.cancelled()) in.exception_or_null();
+            if (!in.cancelled())
+                if (std::exception_ptr e = in.exception_or_null()) report_shielded_exception(in, std::move(e));
         } else {
             copy_outcome();
         }
@@ -49,7 +53,7 @@ private:
     void copy_outcome() {
         FutureBase& in = *inner_.core();
         if (in.cancelled()) {
-            this->cancel(in.cancel_message());
+            this->cancel({});  // Python: outer.cancel(), without the inner's message
         } else if (std::exception_ptr e = in.exception_or_null()) {
             this->set_exception(std::move(e));
         } else if constexpr (std::is_void_v<T>) {
@@ -70,8 +74,8 @@ auto shield(A&& aw) {
     using X = std::remove_cvref_t<A>;
     using T = typename detail::awaitable_traits<X>::value;
     using H = typename detail::awaitable_traits<X>::handle;
-    EventLoop& loop = get_running_loop();
-    H inner = detail::to_handle(std::forward<A>(aw));
+    H inner = detail::to_handle(std::forward<A>(aw));  // a Coro needs the running loop
+    EventLoop& loop = inner.core()->loop();            // Python: the outer is on the inner's loop
     return Future<T>(new detail::ShieldCore<T, H>(&loop, std::move(inner)));
 }
 

@@ -88,6 +88,7 @@ Coro<WaitResult<H>> wait_impl(std::vector<H> fs, std::optional<Delay> timeout, R
     co_return out;
 }
 
+// A coroutine, as Python's: errors surface where it is awaited.
 template <class H>
 Coro<WaitResult<H>> wait_checked(std::vector<H> fs, std::optional<Delay> timeout, ReturnWhen return_when) {
     if (fs.empty()) throw ValueError("Set of Tasks/Futures is empty.");
@@ -98,7 +99,7 @@ Coro<WaitResult<H>> wait_checked(std::vector<H> fs, std::optional<Delay> timeout
     std::unordered_set<const void*> seen;
     for (H& f : fs)
         if (seen.insert(f.core()).second) unique.push_back(std::move(f));
-    return wait_impl(std::move(unique), timeout, return_when);
+    co_return co_await wait_impl(std::move(unique), timeout, return_when);
 }
 
 template <class H>

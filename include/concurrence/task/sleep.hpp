@@ -45,7 +45,7 @@ public:
     }
     void resume_checks() {
         TaskCore& task = *current_task_or_null();
-        if (state_ == cancelled) throw CancelledError(task.cancel_message());
+        if (state_ == cancelled) task.throw_cancelled();
         task.throw_if_cancel_requested();
     }
 

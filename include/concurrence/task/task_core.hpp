@@ -65,6 +65,12 @@ public:
             throw CancelledError(cancel_message());
         }
     }
+    // An awaiter throws its own CancelledError (its wait was cancelled): that delivery also
+    // answers a request made meanwhile (Python's __step clears _must_cancel when it throws).
+    [[noreturn]] void throw_cancelled() {
+        flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+        throw CancelledError(cancel_message());
+    }
     // A future this task awaited is done (Python's Task.__wakeup): step now.
     void on_future_done(FutureBase&) override { run(); }
 
