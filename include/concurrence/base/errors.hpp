@@ -4,7 +4,8 @@
 //   - CancelledError derives from std::exception only (Python: BaseException), so a
 //     `catch (const std::runtime_error&)` that means "except Exception" does not swallow
 //     cancellation;
-//   - everything else derives from std::runtime_error / std::invalid_argument.
+//   - every other exception (Python's `Exception` subclasses) derives from std::runtime_error,
+//     so `catch (const std::runtime_error&)` is `except Exception:`.
 #pragma once
 
 #include <exception>
@@ -22,9 +23,9 @@ public:
 };
 
 // Python's ValueError: an argument with the right type but a bad value.
-class ValueError : public std::invalid_argument {
+class ValueError : public std::runtime_error {
 public:
-    using std::invalid_argument::invalid_argument;
+    using std::runtime_error::runtime_error;
 };
 
 // Python's TimeoutError (asyncio.TimeoutError is an alias of it since 3.11).

@@ -52,7 +52,7 @@ public:
     Coro<bool> aexit(std::exception_ptr error);
 
     // Python's repr: "<TaskGroup tasks=2 errors=1 cancelling>".
-    std::string repr() const;
+    std::string repr() const override;
 
 private:
     template <class T>
