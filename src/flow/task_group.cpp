@@ -3,19 +3,8 @@
 namespace concurrence::asyncio {
 
 namespace {
-template <class E>
-bool holds(const std::exception_ptr& e) {
-    if (!e) return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
 // Python's _is_base_error: SystemExit and KeyboardInterrupt are not collected in the group.
-bool is_base_error(const std::exception_ptr& e) { return holds<KeyboardInterrupt>(e); }
+bool is_base_error(const std::exception_ptr& e) { return exception_is<KeyboardInterrupt>(e); }
 }  // namespace
 
 TaskGroup::TaskGroup(TaskGroup&& o) {
@@ -102,7 +91,7 @@ void TaskGroup::on_future_done(detail::FutureBase& done) {
 
 Coro<bool> TaskGroup::aexit(std::exception_ptr error) {
     exiting_ = true;
-    const bool body_cancelled = holds<CancelledError>(error);
+    const bool body_cancelled = exception_is<CancelledError>(error);
     if (error && is_base_error(error) && !base_error_) base_error_ = error;
     std::exception_ptr propagate_cancellation = body_cancelled ? error : nullptr;
     if (error && !aborting_) abort();  // the body failed or was cancelled: stop the tasks

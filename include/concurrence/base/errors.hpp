@@ -35,6 +35,19 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Python's isinstance(e, E) for a stored exception (false for a null pointer).
+template <class E>
+bool exception_is(const std::exception_ptr& e) {
+    if (!e) return false;
+    try {
+        std::rethrow_exception(e);
+    } catch (const E&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 // Python's ExceptionGroup: several exceptions raised together (a TaskGroup's failures).
 // what() is Python's str(): "message (N sub-exceptions)".
 class ExceptionGroup : public std::runtime_error {
@@ -79,6 +92,7 @@ public:
 
 namespace asyncio {
 
+using concurrence::exception_is;
 using concurrence::ExceptionGroup;
 using concurrence::KeyboardInterrupt;
 using concurrence::RuntimeError;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "concurrence/base/errors.hpp"
+
 namespace concurrence::asyncio {
 
 template <class T>
@@ -32,14 +34,7 @@ public:
     // True if the exception is an E (Python's isinstance(result, E)).
     template <class E>
     bool holds() const {
-        if (has_value()) return false;
-        try {
-            std::rethrow_exception(std::get<1>(v_));
-        } catch (const E&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
+        return !has_value() && exception_is<E>(std::get<1>(v_));
     }
 
 private:
