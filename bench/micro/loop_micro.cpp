@@ -50,6 +50,17 @@ void BM_create_task_await(benchmark::State& state) {
 }
 BENCHMARK(BM_create_task_await);
 
+// The same with Python 3.12's eager_task_factory: the task finishes inside create_task, so
+// neither its step nor the awaiter's wake-up goes through the ready queue.
+void BM_create_task_await_eager(benchmark::State& state) {
+    asyncio::run([](benchmark::State& s) -> asyncio::Coro<> {
+        asyncio::get_running_loop().set_task_factory(asyncio::eager_task_factory);
+        co_await create_task_loop(s);
+    }(state));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_create_task_await_eager);
+
 // Awaiting a coroutine directly (no task): the cost of a Coro frame and its resumption.
 asyncio::Coro<> await_coro_loop(benchmark::State& state) {
     std::int64_t sum = 0;
