@@ -17,10 +17,10 @@ void throw_await_outside_task() {
     throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
 }
 
-void report_never_awaited(bool in_debug_build) {
+void report_never_awaited(bool in_debug_build, const char* function) {
     EventLoop* loop = running_loop_or_null();
     if (loop ? !(in_debug_build || loop->get_debug()) : !in_debug_build) return;
-    ExceptionContext context{"coroutine was never awaited", nullptr, {}};
+    ExceptionContext context{std::string("coroutine '") + function + "' was never awaited", nullptr, {}};
     if (loop)
         loop->call_exception_handler(context);
     else

@@ -220,7 +220,7 @@ TEST(ErrorReports, CoroutineNeverAwaitedIsReportedInDebugMode) {
         co_return;
     }());
     ASSERT_EQ(reports.messages.size(), 1u);
-    EXPECT_EQ(reports.messages[0], "coroutine was never awaited");
+    EXPECT_EQ(reports.messages[0], "coroutine 'answer' was never awaited");
 }
 
 TEST(ErrorReports, ClosedCoroutineIsNotReported) {

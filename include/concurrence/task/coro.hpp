@@ -47,7 +47,7 @@ inline void destroy_frame(std::coroutine_handle<> h) {
 // "coroutine ... was never awaited" (Python's RuntimeWarning): reported through the running
 // loop's exception handler (stderr without a loop) in debug builds, or when the loop's debug
 // mode (CONCURRENCE_DEBUG=1) is on.
-void report_never_awaited(bool in_debug_build);
+void report_never_awaited(bool in_debug_build, const char* function);
 #ifdef NDEBUG
 inline constexpr bool debug_build = false;
 #else
@@ -58,6 +58,9 @@ inline constexpr bool debug_build = true;
 template <class T>
 class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
 public:
+    // The default argument is evaluated where the compiler creates the promise: inside the
+    // coroutine function, so it names it ("dire_bonjour"; "operator()" for a lambda).
+    explicit PromiseBase(const char* function = __builtin_FUNCTION()) noexcept : function_(function) {}
     std::suspend_always initial_suspend() noexcept { return {}; }
 
     struct FinalAwaiter {
@@ -101,6 +104,8 @@ public:
     }
     void set_continuation(std::coroutine_handle<> awaiter) { resume_point_ = awaiter; }
     using TaskCore::is_task;
+    // The coroutine function's name (static storage).
+    const char* function_name() const noexcept { return function_; }
 
 protected:
     ~PromiseBase() { result_.destroy(state_); }
@@ -118,11 +123,13 @@ protected:
     }
 
     ResultStorage<T> result_;
+    const char* function_;
 };
 
 template <class T>
 class Promise final : public PromiseBase<T> {
 public:
+    explicit Promise(const char* function = __builtin_FUNCTION()) noexcept : PromiseBase<T>(function) {}
     template <class U = T>
     void return_value(U&& v) {
         this->result_.emplace_value(std::forward<U>(v));
@@ -133,6 +140,7 @@ public:
 template <>
 class Promise<void> final : public PromiseBase<void> {
 public:
+    explicit Promise(const char* function = __builtin_FUNCTION()) noexcept : PromiseBase<void>(function) {}
     void return_void() { root_finished(FutureState::finished); }
 };
 
@@ -154,7 +162,7 @@ public:
     }
     ~Coro() {
         if (h_) {
-            detail::report_never_awaited(detail::debug_build);
+            detail::report_never_awaited(detail::debug_build, h_.promise().function_name());
             detail::destroy_frame(h_);
         }
     }
