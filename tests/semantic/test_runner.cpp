@@ -250,3 +250,25 @@ TEST(ErrorReports, NeverAwaitedIsSilentOutsideDebug) {
 }
 
 }  // namespace
+
+namespace {
+asyncio::Coro<> greet(const char* who) {
+    (void)who;
+    co_return;
+}
+
+// A coroutine whose only parameter is a const char* keeps its own name (the argument is not
+// mistaken for the promise's constructor argument).
+TEST(ErrorReports, NeverAwaitedNamesACoroutineTakingAString) {
+    Reports reports;
+    asyncio::EventLoop loop;
+    loop.set_debug(true);
+    loop.set_exception_handler(record_into(&reports));
+    loop.run_until_complete([]() -> asyncio::Coro<> {
+        { auto forgotten = greet("world"); }
+        co_return;
+    }());
+    ASSERT_EQ(reports.messages.size(), 1u);
+    EXPECT_EQ(reports.messages[0], "coroutine 'greet' was never awaited");
+}
+}  // namespace

@@ -54,13 +54,21 @@ inline constexpr bool debug_build = false;
 inline constexpr bool debug_build = true;
 #endif
 
+// The name of the coroutine function, for reports. A type of its own: a coroutine whose only
+// parameter is a `const char*` must not have its argument taken for the promise's name (the
+// compiler first tries to build the promise from the coroutine's arguments).
+struct FunctionName {
+    explicit FunctionName(const char* n) noexcept : name(n) {}
+    const char* name;
+};
+
 // Common part of Promise<T> and Promise<void>.
 template <class T>
 class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
 public:
     // The default argument is evaluated where the compiler creates the promise: inside the
     // coroutine function, so it names it ("dire_bonjour"; "operator()" for a lambda).
-    explicit PromiseBase(const char* function = __builtin_FUNCTION()) noexcept : function_(function) {}
+    explicit PromiseBase(FunctionName function) noexcept : function_(function.name) {}
     std::suspend_always initial_suspend() noexcept { return {}; }
 
     struct FinalAwaiter {
@@ -129,7 +137,7 @@ protected:
 template <class T>
 class Promise final : public PromiseBase<T> {
 public:
-    explicit Promise(const char* function = __builtin_FUNCTION()) noexcept : PromiseBase<T>(function) {}
+    Promise(FunctionName function = FunctionName(__builtin_FUNCTION())) noexcept : PromiseBase<T>(function) {}
     template <class U = T>
     void return_value(U&& v) {
         this->result_.emplace_value(std::forward<U>(v));
@@ -140,7 +148,7 @@ public:
 template <>
 class Promise<void> final : public PromiseBase<void> {
 public:
-    explicit Promise(const char* function = __builtin_FUNCTION()) noexcept : PromiseBase<void>(function) {}
+    Promise(FunctionName function = FunctionName(__builtin_FUNCTION())) noexcept : PromiseBase<void>(function) {}
     void return_void() { root_finished(FutureState::finished); }
 };
 
