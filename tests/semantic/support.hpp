@@ -48,6 +48,23 @@ inline std::string what_of(const std::exception_ptr& e) {
     }
 }
 
+// A coroutine that sleeps `delay` seconds, then returns v.
+inline asyncio::Coro<int> value_after(double delay, int v) {
+    co_await asyncio::sleep(delay);
+    co_return v;
+}
+
+// Awaits `aw` and returns what it threw (null if nothing): Python's `with self.assertRaises(...)`.
+template <class A>
+asyncio::Coro<std::exception_ptr> error_of(A aw) {
+    try {
+        (void)co_await std::move(aw);
+    } catch (...) {
+        co_return std::current_exception();
+    }
+    co_return nullptr;
+}
+
 // Whether `e` holds an E (the library's exception_is, under the tests' old name).
 template <class E>
 bool holds(const std::exception_ptr& e) {

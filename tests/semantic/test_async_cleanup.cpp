@@ -12,10 +12,6 @@ namespace {
 using namespace semantic;
 using testing::ElementsAre;
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 asyncio::Coro<int> fail_after(double delay) {
     co_await asyncio::sleep(delay);
     throw concurrence::ValueError("work failed");

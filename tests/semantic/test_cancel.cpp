@@ -11,6 +11,8 @@
 
 namespace {
 
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::Log;
@@ -18,10 +20,6 @@ using semantic::run_once;
 using testing::ElementsAre;
 using namespace std::chrono_literals;
 
-asyncio::Coro<int> sleep_then(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<int> logged_sleep(Log* log, std::string name, double delay) {
     try {
@@ -105,7 +103,7 @@ TEST(Cancel, CancelBeforeTheFirstStepWithAnExplicitLoop) {
 
 TEST(Cancel, CancellingADoneTaskReturnsFalse) {
     asyncio::EventLoop loop;
-    auto t = loop.create_task(sleep_then(0, 3));
+    auto t = loop.create_task(value_after(0, 3));
     EXPECT_EQ(loop.run_until_complete(t), 3);
     EXPECT_FALSE(t.cancel());
     EXPECT_FALSE(t.cancelled());
@@ -115,7 +113,7 @@ TEST(Cancel, CancellingADoneTaskReturnsFalse) {
 
 TEST(Cancel, CancellingACancelledTaskReturnsFalse) {
     asyncio::EventLoop loop;
-    auto t = loop.create_task(sleep_then(10, 3));
+    auto t = loop.create_task(value_after(10, 3));
     run_once(loop);
     EXPECT_TRUE(t.cancel());
     EXPECT_THROW(loop.run_until_complete(t), CancelledError);

@@ -17,6 +17,8 @@
 
 namespace {
 
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::Log;
@@ -26,10 +28,6 @@ using semantic::what_of;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
-asyncio::Coro<int> sleep_then(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<> sleep_long() { co_await asyncio::sleep(10); }
 
@@ -278,7 +276,7 @@ TEST(CancelRules, UncancelStructuredBlocks) {
 // ---- cancellation from a timer, and through awaited coroutines
 
 asyncio::Coro<std::string> cancel_sleeper_from_timer() {
-    auto sleeper = asyncio::create_task(sleep_then(5000, 1));
+    auto sleeper = asyncio::create_task(value_after(5000, 1));
     asyncio::get_running_loop().call_later(0.01, [sleeper]() mutable { sleeper.cancel(); });
     try {
         co_await sleeper;
@@ -332,7 +330,7 @@ TEST(CancelRules, YieldFuturePassesCancel) {
 asyncio::Coro<int> await_task(asyncio::Task<int> inner) { co_return co_await inner; }
 
 asyncio::Coro<std::string> inner_cancelled_on_its_own() {
-    auto inner = asyncio::create_task(sleep_then(10, 1));
+    auto inner = asyncio::create_task(value_after(10, 1));
     auto outer = asyncio::create_task(await_task(inner));
     co_await asyncio::sleep(0);
     EXPECT_TRUE(inner.cancel("inner only"));
@@ -357,7 +355,7 @@ TEST(CancelRules, AwaitingATaskCancelledOnItsOwn) {
 // ---- cancelled again during the cleanup of the first cancellation
 
 asyncio::Coro<int> with_slow_cleanup(Log* log) {
-    co_return co_await asyncio::on_cancel(sleep_then(10, 1), [log]() -> asyncio::Coro<> {
+    co_return co_await asyncio::on_cancel(value_after(10, 1), [log]() -> asyncio::Coro<> {
         log->push_back("cleanup start");
         try {
             co_await asyncio::sleep(10);

@@ -15,6 +15,8 @@
 
 namespace {
 
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using asyncio::Outcome;
@@ -23,10 +25,6 @@ using semantic::Reports;
 using semantic::what_of;
 using testing::ElementsAre;
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<> nap(double delay) { co_await asyncio::sleep(delay); }
 

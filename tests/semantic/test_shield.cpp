@@ -12,6 +12,8 @@
 
 namespace {
 
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::Log;
@@ -20,10 +22,6 @@ using semantic::run_once;
 using semantic::what_of;
 using testing::ElementsAre;
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<int> fail_now(std::string msg) {
     throw std::runtime_error(msg);

@@ -14,10 +14,6 @@ using namespace std::chrono_literals;
 using namespace semantic;
 using testing::ElementsAre;
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 asyncio::Coro<int> fail_after(double delay, std::string msg) {
     co_await asyncio::sleep(delay);
     throw concurrence::ValueError(msg);

@@ -24,6 +24,9 @@
 
 namespace {
 
+using semantic::error_of;
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using concurrence::ExceptionGroup;
@@ -121,10 +124,6 @@ int tasks_in(const asyncio::TaskGroup& g) {
 
 // ---- coroutines
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<> nap(double delay) {  // asyncio.sleep(delay) as a coroutine object
     co_await asyncio::sleep(delay);
@@ -179,18 +178,6 @@ asyncio::Coro<R> coro(F f) {
     } else {
         co_return co_await f();
     }
-}
-
-// Awaits `aw` and returns what it raised (null if it did not raise).
-template <class A>
-asyncio::Coro<std::exception_ptr> error_of(A aw) {
-    std::exception_ptr error;
-    try {
-        (void)co_await std::move(aw);
-    } catch (...) {
-        error = std::current_exception();
-    }
-    co_return error;
 }
 
 // ---- the fixture: a loop with the parameter's task factory, as CPython's two test classes

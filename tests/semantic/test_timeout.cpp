@@ -48,16 +48,6 @@ public:
     KeyError() : std::runtime_error("KeyError") {}
 };
 
-// Awaits `aw` and returns what it threw (null if nothing): a `with self.assertRaises(...)`.
-template <class A>
-asyncio::Coro<std::exception_ptr> error_of(A aw) {
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        co_return std::current_exception();
-    }
-    co_return nullptr;
-}
 
 asyncio::Coro<> sleep_for(double seconds) { co_await asyncio::sleep(seconds); }
 

@@ -15,6 +15,8 @@
 
 namespace {
 
+using semantic::value_after;
+
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::run_once;
@@ -22,10 +24,6 @@ using testing::UnorderedElementsAre;
 
 using IntTasks = std::vector<asyncio::Task<int>>;
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 asyncio::Coro<> nap(double delay) { co_await asyncio::sleep(delay); }
 

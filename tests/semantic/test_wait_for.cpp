@@ -38,21 +38,7 @@ public:
     FooException() : std::runtime_error("FooException") {}
 };
 
-// Awaits `aw` and returns what it threw (null if nothing): a `with self.assertRaises(...)`.
-template <class A>
-asyncio::Coro<std::exception_ptr> error_of(A aw) {
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        co_return std::current_exception();
-    }
-    co_return nullptr;
-}
 
-asyncio::Coro<int> value_after(double delay, int v) {
-    co_await asyncio::sleep(delay);
-    co_return v;
-}
 
 // Blocks the loop (no callback, no timer runs) until loop.time() is past `t`.
 void block_until(asyncio::EventLoop& loop, double t) {
