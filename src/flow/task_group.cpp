@@ -14,9 +14,8 @@ TaskGroup::TaskGroup(TaskGroup&& o) {
 TaskGroup::~TaskGroup() {
     // Normally nothing is left: aexit waited for every task. If the group is dropped early
     // (its frame destroyed with the loop), no task may call back into it.
-    for (Handle& h : soon_) h.cancel();
     if (pending_ > 0)
-        for (TaskRef& t : tasks_) t.core()->remove_waiter(this);
+        for (TaskRef& t : tasks_) unwatch(*t.core());
 }
 
 std::string TaskGroup::repr() const {
@@ -46,16 +45,12 @@ const char* TaskGroup::refusal() const {
     return nullptr;
 }
 
-void TaskGroup::watch(detail::TaskCore* task) {
+void TaskGroup::add_task(detail::TaskCore* task) {
     if (tasks_.size() >= 64 && tasks_.size() > 2 * pending_)
         std::erase_if(tasks_, [](const TaskRef& t) { return t.done(); });
     tasks_.emplace_back(task);
     ++pending_;
-    // Python adds the done callback even to a task already done (eager): it runs soon.
-    if (task->done())
-        soon_.push_back(loop_->call_soon([this, ref = TaskRef(task)] { on_future_done(*ref.core()); }));
-    else
-        task->add_waiter(this);
+    watch(*task);  // Python adds the callback even to a task already done (eager): it runs soon
     if (aborting_ && !task->done()) task->cancel({});  // an eager task aborted the group meanwhile
 }
 

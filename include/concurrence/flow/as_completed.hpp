@@ -37,40 +37,31 @@ public:
         }
         left_ = todo_.size();
         pending_ = todo_.size();
-        for (H& f : todo_) {
-            FutureBase& core = *f.core();
-            if (core.done())  // Python's add_done_callback on a done future: call_soon
-                soon_.push_back(loop_.call_soon([this, &core] { on_future_done(core); }));
-            else
-                core.add_waiter(this);
-        }
+        for (H& f : todo_) watch(*f.core());
         if (pending_ > 0 && timeout) timer_ = loop_.call_later(*timeout, [this] { on_timeout(); });
     }
     AsCompleted(AsCompleted&&) = delete;
     ~AsCompleted() {
         timer_.cancel();
-        for (Handle& h : soon_) h.cancel();
         if (pending_ > 0)
-            for (H& f : todo_) f.core()->remove_waiter(this);
+            for (H& f : todo_) unwatch(*f.core());
     }
 
     // How many next() calls are left to make.
     std::size_t remaining() const { return left_; }
 
-    class NextAwaiter final : public detail::Waitable {
+    class NextAwaiter final : public detail::TaskWait {
     public:
         explicit NextAwaiter(AsCompleted& ac) : ac_(ac), exhausted_(ac.left_ == 0) {
             if (!exhausted_) --ac.left_;
         }
         bool await_ready() const noexcept { return exhausted_ || !ac_.done_.empty(); }
         void await_suspend(std::coroutine_handle<> h) {
-            task_ = &detail::current_task_for_await();
-            task_->suspend_at(h, this);
+            suspend(h);
             ac_.waiters_.push_back(this);
         }
         std::optional<H> await_resume() {
-            if (cancelled_) task_->throw_cancelled();
-            if (task_) task_->throw_if_cancel_requested();
+            resume_checks();
             if (exhausted_) return std::nullopt;
             if (!item_) {
                 item_ = std::move(ac_.done_.front());
@@ -83,9 +74,7 @@ public:
             // Python: the iteration is spent (its count is not given back); the completion it
             // would have taken stays queued for the next one.
             std::erase(ac_.waiters_, this);
-            cancelled_ = true;
-            task.clear_waiting();
-            task.schedule();
+            wake_cancelled(task);
             return true;
         }
         void give(const H* item) {  // null: the timeout
@@ -93,15 +82,12 @@ public:
                 item_.emplace(*item);
             else
                 item_.emplace();
-            task_->clear_waiting();
-            task_->schedule();
+            wake();
         }
 
     private:
         AsCompleted& ac_;
         bool exhausted_;
-        bool cancelled_ = false;
-        detail::TaskCore* task_ = nullptr;
         std::optional<std::optional<H>> item_;  // handed over by a completion (nullopt inside: timeout)
     };
 
@@ -140,7 +126,7 @@ private:
     }
     void on_timeout() {
         // Python: one TimeoutError for each task not handed to the queue yet.
-        for (H& f : todo_) f.core()->remove_waiter(this);
+        for (H& f : todo_) unwatch(*f.core());
         const std::size_t n = std::exchange(pending_, 0);
         for (std::size_t i = 0; i < n; ++i) deliver(nullptr);
     }
@@ -161,7 +147,6 @@ private:
     std::unordered_map<const FutureBase*, std::size_t> index_;
     std::deque<std::optional<H>> done_;  // completed, not handed out yet (nullopt: a timeout)
     std::deque<NextAwaiter*> waiters_;
-    std::vector<Handle> soon_;
     Handle timer_;
     std::size_t left_ = 0;     // next() calls still to come
     std::size_t pending_ = 0;  // not completed (nor timed out) yet

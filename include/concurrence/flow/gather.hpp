@@ -105,14 +105,17 @@ public:
             return;
         }
         this->add_ref();  // held while children are pending: their callbacks point here
-        for_each_child([&](FutureBase& c) {
-            if (!c.done()) c.add_waiter(this);
-        });
         // Python 3.12: children already done (eager tasks, done futures) are counted now,
         // after every child is registered; if all are, the gather is done when it returns.
+        // One pass over the children (a gather of a million tasks touches each frame once).
+        std::vector<FutureBase*> done_now;
         for_each_child([&](FutureBase& c) {
-            if (c.done()) on_future_done(c);
+            if (c.done())
+                done_now.push_back(&c);
+            else
+                c.add_waiter(this);
         });
+        for (FutureBase* c : done_now) on_future_done(*c);
     }
 
     bool cancel(const std::string& message) override {

@@ -7,7 +7,10 @@
 #include <coroutine>
 #include <exception>
 #include <string>
+#include <vector>
 
+#include "concurrence/loop/handle.hpp"
+#include "concurrence/task/future.hpp"
 #include "concurrence/task/task_core.hpp"
 
 namespace concurrence::asyncio::detail {
@@ -15,44 +18,57 @@ namespace concurrence::asyncio::detail {
 class Listener : public FutureBase {
 public:
     Listener() : FutureBase(nullptr) {}
-    ~Listener() = default;
+    ~Listener() { cancel_soon(); }
     Listener(const Listener&) = delete;
 
+    // Python's add_done_callback: on_future_done(f) when f is done; for f already done, at the
+    // loop's next iteration (call_soon), as Python does. The pending call keeps f alive.
+    void watch(FutureBase& f) {
+        if (!f.done()) {
+            f.add_waiter(this);
+            return;
+        }
+        soon_.push_back(f.loop().call_soon([this, ref = CoreRef<FutureBase>(&f)] { on_future_done(*ref.get()); }));
+    }
+    // Python's remove_done_callback (for a future done or not).
+    void unwatch(FutureBase& f) { f.remove_waiter(this); }
+
 protected:
+    // Drops the calls watch() queued for futures already done.
+    void cancel_soon() {
+        for (Handle& h : soon_) h.cancel();
+        soon_.clear();
+    }
+
     std::exception_ptr stored_exception() const override { return nullptr; }
     void set_stored_exception(std::exception_ptr) override {}
     void destroy() override {}
+
+private:
+    std::vector<Handle> soon_;
 };
 
 // Waits until `target` is done without cancelling it when the awaiting task is cancelled
 // (Python's `await waiter` on a separate future, as in _cancel_and_wait).
-class DoneWait final : public Waitable, public Listener {
+class DoneWait final : public TaskWait, public Listener {
 public:
     explicit DoneWait(FutureBase& target) : target_(target) {}
     bool await_ready() const noexcept { return target_.done(); }
     void await_suspend(std::coroutine_handle<> h) {
-        task_ = &current_task_for_await();
-        task_->suspend_at(h, this);
+        suspend(h);
         target_.add_waiter(this);
     }
-    void await_resume() {
-        if (cancelled_) task_->throw_cancelled();
-        if (task_) task_->throw_if_cancel_requested();
-    }
+    void await_resume() { resume_checks(); }
     bool cancel_wait(TaskCore& task, const std::string&) override {
         target_.remove_waiter(this);
-        cancelled_ = true;
-        task.clear_waiting();
-        task.schedule();
+        wake_cancelled(task);
         return true;
     }
 
 private:
-    void on_future_done(FutureBase&) override { task_->on_future_done(target_); }
+    void on_future_done(FutureBase&) override { waiting_task()->on_future_done(target_); }
 
     FutureBase& target_;
-    TaskCore* task_ = nullptr;
-    bool cancelled_ = false;
 };
 
 }  // namespace concurrence::asyncio::detail

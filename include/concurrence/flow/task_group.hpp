@@ -43,7 +43,7 @@ public:
     Task<T> create_task(Coro<T> coro, std::string name = {}) {
         check_can_create(coro);
         Task<T> task = loop_->create_task(std::move(coro), std::move(name));
-        watch(task.core());
+        add_task(task.core());
         return task;
     }
 
@@ -63,7 +63,7 @@ private:
         }
     }
     const char* refusal() const;
-    void watch(detail::TaskCore* task);
+    void add_task(detail::TaskCore* task);
     void on_future_done(detail::FutureBase& task) override;
     void abort();
 
@@ -74,7 +74,6 @@ private:
     std::vector<std::exception_ptr> errors_;
     std::exception_ptr base_error_;
     std::optional<Future<void>> on_completed_;
-    std::vector<Handle> soon_;  // completions of tasks done at creation (eager), queued
     bool entered_ = false;
     bool exiting_ = false;
     bool aborting_ = false;

@@ -62,16 +62,9 @@ Coro<WaitResult<H>> wait_impl(std::vector<H> fs, std::optional<Delay> timeout, R
     EventLoop& loop = get_running_loop();
     Future<void> waiter = loop.create_future();
     WaitListener listener(fs.size(), return_when, waiter);
-    std::vector<Handle> soon;  // callbacks for futures already done (Python: call_soon)
     Handle timer;
     if (timeout) timer = loop.call_later(*timeout, [&listener] { listener.release_waiter(); });
-    for (H& f : fs) {
-        FutureBase& core = *f.core();
-        if (core.done())
-            soon.push_back(loop.call_soon([&listener, &core] { listener.on_future_done(core); }));
-        else
-            core.add_waiter(&listener);
-    }
+    for (H& f : fs) listener.watch(*f.core());
     std::exception_ptr cancelled;
     try {
         co_await waiter;
@@ -80,8 +73,7 @@ Coro<WaitResult<H>> wait_impl(std::vector<H> fs, std::optional<Delay> timeout, R
     }
     // Python's finally: no callback may reach the listener after this frame is gone.
     timer.cancel();
-    for (Handle& h : soon) h.cancel();
-    for (H& f : fs) f.core()->remove_waiter(&listener);  // done ones may not have run their callbacks yet
+    for (H& f : fs) listener.unwatch(*f.core());  // done ones may not have run their callbacks yet
     if (cancelled) std::rethrow_exception(cancelled);
     WaitResult<H> out;
     for (H& f : fs) (f.core()->done() ? out.done : out.pending).push_back(std::move(f));

@@ -108,4 +108,36 @@ inline TaskCore& current_task_for_await() {
     return *t_current_task;
 }
 
+// The common part of an awaiter that parks the current task in a wait of its own (a queue of
+// waiters, a watch on a future) and that cancelling the task ends with CancelledError.
+class TaskWait : public Waitable {
+protected:
+    // In await_suspend: parks the running task here.
+    void suspend(std::coroutine_handle<> h) {
+        task_ = &current_task_for_await();
+        task_->suspend_at(h, this);
+    }
+    // In cancel_wait, once the wait is undone: the task resumes and sees CancelledError.
+    void wake_cancelled(TaskCore& task) {
+        cancelled_ = true;
+        task.clear_waiting();
+        task.schedule();
+    }
+    // Resumes the parked task normally (its wait is over).
+    void wake() {
+        task_->clear_waiting();
+        task_->schedule();
+    }
+    // In await_resume: the cancellation, or a cancel request that came meanwhile.
+    void resume_checks() {
+        if (cancelled_) task_->throw_cancelled();
+        if (task_) task_->throw_if_cancel_requested();
+    }
+    TaskCore* waiting_task() const { return task_; }
+
+private:
+    TaskCore* task_ = nullptr;
+    bool cancelled_ = false;
+};
+
 }  // namespace concurrence::asyncio::detail
