@@ -11,6 +11,8 @@ Layers, low to high (a layer may include its own and the lower ones):
     loop      include/concurrence/loop, src/loop
     task      include/concurrence/task, src/task
     flow      include/concurrence/flow, src/flow
+    sync      include/concurrence/sync, src/sync          (beside flow: above task)
+    queues    include/concurrence/queues, src/queues      (above sync)
     run       include/concurrence/run, src/run
     threading include/concurrence/threading, src/threading   (beside the chain: base only)
 
@@ -35,6 +37,8 @@ LAYERS = {
     "loop": {"base", "io", "loop"},
     "task": {"base", "io", "loop", "task"},
     "flow": {"base", "io", "loop", "task", "flow"},
+    "sync": {"base", "io", "loop", "task", "sync"},
+    "queues": {"base", "io", "loop", "task", "sync", "queues"},
     "run": {"base", "io", "loop", "task", "flow", "run"},
     "threading": {"base", "threading"},
 }

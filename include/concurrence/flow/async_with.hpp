@@ -32,25 +32,11 @@
 #include <utility>
 
 #include "concurrence/task/coro.hpp"
+#include "concurrence/task/ready.hpp"
 
 namespace concurrence::asyncio {
 
 namespace detail {
-
-// An awaitable that is ready at once with a value (aenter/aexit whose work is synchronous).
-template <class T>
-struct Ready {
-    T value;
-    bool await_ready() const noexcept { return true; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {}
-    T await_resume() { return std::move(value); }
-};
-template <>
-struct Ready<void> {
-    bool await_ready() const noexcept { return true; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {}
-    void await_resume() const noexcept {}
-};
 
 template <class A>
 decltype(auto) awaiter_of(A&& a) {

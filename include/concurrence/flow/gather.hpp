@@ -16,6 +16,8 @@
 // not done; the gather then ends with CancelledError.
 #pragma once
 
+#include <concepts>
+#include <coroutine>
 #include <cstddef>
 #include <iterator>
 #include <ranges>
@@ -60,14 +62,37 @@ struct awaitable_traits<Future<T>> {
     using handle = Future<T>;
 };
 
+// Any other awaiter (a lock's acquire(), a queue's get(), sleep()...) runs in a task of its
+// own, as Python's ensure_future wraps any awaitable.
+template <class X>
+concept PlainAwaiter = std::move_constructible<X> && requires(X& x, std::coroutine_handle<> h) {
+    { x.await_ready() } -> std::convertible_to<bool>;
+    x.await_suspend(h);
+    x.await_resume();
+};
+template <class X>
+    requires PlainAwaiter<X>
+struct awaitable_traits<X> {
+    using value = decltype(std::declval<X&>().await_resume());
+    using handle = Task<value>;
+};
+
+template <class T, class A>
+Coro<T> await_in_task(A awaiter) {
+    co_return co_await awaiter;
+}
+
 template <class X>
 concept Gatherable = requires { typename awaitable_traits<std::remove_cvref_t<X>>::handle; };
 
 template <class X>
 auto to_handle(X&& x) {
     using D = std::remove_cvref_t<X>;
-    if constexpr (std::is_same_v<D, Coro<typename awaitable_traits<D>::value>>)
+    using T = typename awaitable_traits<D>::value;
+    if constexpr (std::is_same_v<D, Coro<T>>)
         return get_running_loop().create_task(std::move(x));
+    else if constexpr (PlainAwaiter<D>)
+        return get_running_loop().create_task(await_in_task<T>(D(std::forward<X>(x))));
     else
         return D(x);
 }

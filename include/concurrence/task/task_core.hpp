@@ -57,6 +57,10 @@ public:
         fut_waiter_ = waiting_on;
     }
     void clear_waiting() { fut_waiter_ = nullptr; }
+    // A woken task goes back to waiting on `w` before it ran (its resume point is unchanged).
+    void wait_again_on(Waitable* w) { fut_waiter_ = w; }
+    // Python's _must_cancel: CancelledError will be thrown where the task resumes.
+    bool cancel_requested() const { return flags_ & must_cancel_flag; }
     void schedule() { loop_->schedule(this); }
     // Python's __step check: a pending cancel request is thrown at the resumption point.
     void throw_if_cancel_requested() {
@@ -128,6 +132,8 @@ protected:
         task_->clear_waiting();
         task_->schedule();
     }
+    // True if resume_checks() will throw CancelledError.
+    bool resumes_cancelled() const { return cancelled_ || (task_ && task_->cancel_requested()); }
     // In await_resume: the cancellation, or a cancel request that came meanwhile.
     void resume_checks() {
         if (cancelled_) task_->throw_cancelled();

@@ -1,0 +1,174 @@
+// asyncio::Queue<T>, LifoQueue<T>, PriorityQueue<T, Compare>: Python's asyncio queues.
+//
+//   asyncio::Queue<int> q(10);          // q = asyncio.Queue(maxsize=10)   (0: unbounded)
+//   co_await q.put(1);                  // await q.put(1)      waits while full
+//   int x = co_await q.get();           // x = await q.get()   waits while empty
+//   q.put_nowait(2);  q.get_nowait();   // QueueFull / QueueEmpty
+//   q.task_done();  co_await q.join();
+//   q.shutdown();   q.shutdown(true);   // QueueShutDown (Python 3.13)
+//
+// No item is lost or duplicated when a getter or putter is cancelled: an item stays in the
+// queue until a get() returns it, and a woken getter that is cancelled before it runs passes
+// its wake-up to the next getter (the same for putters and free slots). put/get allocate
+// nothing once the storage has grown to the queue's largest size: waiters live in the
+// awaiting coroutines' frames.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "concurrence/queues/queue_core.hpp"
+#include "concurrence/queues/storage.hpp"
+
+namespace concurrence::asyncio {
+
+template <class T, class Storage>
+class BasicQueue : public detail::QueueCore {
+public:
+    class Get;
+    class Put;
+
+    explicit BasicQueue(std::int64_t maxsize = 0) : QueueCore(maxsize) {}
+    ~BasicQueue() { storage_.clear(); }
+
+    void put_nowait(T item) {
+        check_loop();
+        if (shutdown_) throw QueueShutDown();
+        if (is_full()) throw QueueFull();
+        add(std::move(item));
+    }
+    T get_nowait() {
+        check_loop();
+        if (size_ == 0) throw_empty();
+        return take();
+    }
+    [[nodiscard]] Put put(T item) { return Put(*this, std::move(item)); }
+    [[nodiscard]] Get get() { return Get(*this); }
+
+private:
+    void add(T&& item) {
+        storage_.push(std::move(item));
+        item_added();
+    }
+    T take() {
+        T item = storage_.pop();
+        item_taken();
+        return item;
+    }
+    void drop_items() override { storage_.clear(); }
+    const char* type_name() const override { return Storage::type_name; }
+
+    Storage storage_;
+};
+
+template <class T, class Storage>
+class BasicQueue<T, Storage>::Get final : public detail::QueueWaiter {
+public:
+    explicit Get(BasicQueue& q) : QueueWaiter(q, true) {}
+    Get(Get&&) = default;
+
+    bool await_ready() {
+        BasicQueue& q = queue();
+        q.check_loop();
+        if (q.size_ != 0) return true;
+        if (q.shutdown_) throw QueueShutDown();
+        return false;
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+        suspend(h);
+        queue().getters_.push_back(*this);
+    }
+    T await_resume() {
+        BasicQueue& q = queue();
+        if (waiting_task()) {
+            if (resumes_cancelled()) {
+                // Woken for an item we will not take: the next getter must get the wake-up.
+                if (woken() && q.size_ != 0 && !q.getters_.empty())
+                    static_cast<QueueWaiter&>(q.getters_.pop_front()).wake_to_check();
+                resume_checks();
+            }
+            if (q.size_ == 0) throw QueueShutDown();  // woken by shutdown
+        }
+        return q.take();
+    }
+
+private:
+    BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
+};
+
+template <class T, class Storage>
+class BasicQueue<T, Storage>::Put final : public detail::QueueWaiter {
+public:
+    Put(BasicQueue& q, T item) : QueueWaiter(q, false), item_(std::move(item)) {}
+    Put(Put&&) = default;
+
+    bool await_ready() {
+        BasicQueue& q = queue();
+        q.check_loop();
+        if (q.shutdown_) throw QueueShutDown();
+        if (q.is_full()) return false;
+        q.add(std::move(item_));
+        return true;
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+        suspend(h);
+        queue().putters_.push_back(*this);
+    }
+    void await_resume() {
+        if (!waiting_task()) return;  // put in await_ready
+        BasicQueue& q = queue();
+        if (resumes_cancelled()) {
+            if (woken() && !q.is_full() && !q.putters_.empty())
+                static_cast<QueueWaiter&>(q.putters_.pop_front()).wake_to_check();
+            resume_checks();
+        }
+        if (q.shutdown_) throw QueueShutDown();
+        q.add(std::move(item_));
+    }
+
+private:
+    BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
+    T item_;
+};
+
+namespace detail {
+template <class T>
+struct NamedFifo : FifoStorage<T> {
+    static constexpr const char* type_name = "asyncio::Queue";
+};
+template <class T>
+struct NamedLifo : LifoStorage<T> {
+    static constexpr const char* type_name = "asyncio::LifoQueue";
+};
+template <class T, class Compare>
+struct NamedPriority : PriorityStorage<T, Compare> {
+    static constexpr const char* type_name = "asyncio::PriorityQueue";
+};
+}  // namespace detail
+
+// First in, first out.
+template <class T>
+class Queue : public BasicQueue<T, detail::NamedFifo<T>> {
+public:
+    using BasicQueue<T, detail::NamedFifo<T>>::BasicQueue;
+};
+
+// Last in, first out.
+template <class T>
+class LifoQueue : public BasicQueue<T, detail::NamedLifo<T>> {
+public:
+    using BasicQueue<T, detail::NamedLifo<T>>::BasicQueue;
+};
+
+// Smallest first by Compare (Python's heapq order: PriorityQueue<std::pair<int, Job>> gets
+// the lowest priority number first).
+template <class T, class Compare = std::less<T>>
+class PriorityQueue : public BasicQueue<T, detail::NamedPriority<T, Compare>> {
+public:
+    using BasicQueue<T, detail::NamedPriority<T, Compare>>::BasicQueue;
+};
+
+}  // namespace concurrence::asyncio

@@ -1,0 +1,112 @@
+// What every queue shares whatever its items: the bound, the getters and putters waiting,
+// task_done/join accounting, and shutdown (Python's asyncio.Queue minus _put/_get).
+//
+// A woken getter or putter does not get an item or a slot reserved: as in Python, it checks
+// the queue again when it runs, and waits again (at the back) if another task took the item
+// or the slot meanwhile. That check happens before its task is resumed: the waiter, not the
+// task, is what the loop's ready queue holds, so waiting again costs no step of the task.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "concurrence/loop/runnable.hpp"
+#include "concurrence/queues/queue_errors.hpp"
+#include "concurrence/sync/event.hpp"
+#include "concurrence/sync/loop_bound.hpp"
+#include "concurrence/sync/waiter_list.hpp"
+
+namespace concurrence::asyncio::detail {
+
+class QueueCore;
+
+// A task waiting for an item (a getter) or a free slot (a putter).
+class QueueWaiter : public WaitNode, public Runnable {
+public:
+    QueueWaiter(QueueCore& queue, bool getter) : queue_(queue), getter_(getter) {}
+    QueueWaiter(QueueWaiter&& other) noexcept : WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
+
+    bool cancel_wait(TaskCore& task, const std::string&) override;
+    // Python's waiter.set_result(None): unlinked; checks the queue when the loop reaches it.
+    void wake_to_check() {
+        set_woken();
+        TaskCore& task = *waiting_task();
+        task.clear_waiting();
+        task.loop().schedule(static_cast<Runnable*>(this));
+    }
+
+protected:
+    QueueCore& queue_;
+
+private:
+    // The loop reached the woken waiter: resume its task, or wait again.
+    void run() override;
+    bool timer_stale(std::uint64_t) const override { return true; }
+    void timer_fired(EventLoop&, std::uint64_t) override {}
+    void timer_release() override {}
+
+    bool getter_;
+};
+
+class QueueCore : public LoopBound {
+public:
+    std::int64_t maxsize() const { return maxsize_; }
+    std::size_t qsize() const {
+        check_loop();
+        return size_;
+    }
+    bool empty() const { return qsize() == 0; }
+    // Never true for an unbounded queue (maxsize <= 0).
+    bool full() const {
+        check_loop();
+        return is_full();
+    }
+
+    // Python's task_done: ValueError("task_done() called too many times") past the count.
+    void task_done();
+    // Python's join(): until every item put has been marked done (yields true).
+    [[nodiscard]] Event::Wait join() { return finished_.wait(); }
+    // Python 3.13's shutdown: puts throw QueueShutDown; gets too once the queue is empty, or
+    // at once if `immediate` (the items left are dropped and count as done).
+    void shutdown(bool immediate = false);
+    bool is_shutdown() const { return shutdown_; }
+    std::string repr() const override;
+
+protected:
+    explicit QueueCore(std::int64_t maxsize) : maxsize_(maxsize) { finished_.set(); }
+    ~QueueCore() = default;
+
+    bool is_full() const { return maxsize_ > 0 && size_ >= static_cast<std::size_t>(maxsize_); }
+    // Bookkeeping of an item added (put_nowait): counts it and wakes the first getter.
+    void item_added() {
+        ++size_;
+        if (unfinished_++ == 0) finished_.clear();
+        if (!getters_.empty()) static_cast<QueueWaiter&>(getters_.pop_front()).wake_to_check();
+    }
+    // An item taken (get_nowait): wakes the first putter.
+    void item_taken() {
+        --size_;
+        if (!putters_.empty()) static_cast<QueueWaiter&>(putters_.pop_front()).wake_to_check();
+    }
+    [[noreturn]] void throw_empty() const;
+    // What the storage drops on shutdown(immediate).
+    virtual void drop_items() = 0;
+    virtual const char* type_name() const = 0;
+
+    WaiterList getters_;
+    WaiterList putters_;
+    std::size_t size_ = 0;
+    bool shutdown_ = false;
+
+private:
+    friend class QueueWaiter;
+    bool can_proceed(bool getter) const { return shutdown_ || (getter ? size_ != 0 : !is_full()); }
+
+    std::int64_t maxsize_;
+    std::size_t unfinished_ = 0;
+    Event finished_;
+};
+
+}  // namespace concurrence::asyncio::detail

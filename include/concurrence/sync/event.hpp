@@ -1,0 +1,73 @@
+// asyncio::Event: Python's asyncio.Event.
+//
+//   co_await event.wait();   // returns at once if set; else until set() (yields true)
+//   event.set();             // wakes every waiter, in the order they came
+//   event.clear();  event.is_set();
+#pragma once
+
+#include <coroutine>
+#include <string>
+
+#include "concurrence/sync/loop_bound.hpp"
+#include "concurrence/sync/waiter_list.hpp"
+
+namespace concurrence::asyncio {
+
+class Event final : public detail::LoopBound {
+public:
+    class Wait;
+
+    Event() = default;
+
+    bool is_set() const {
+        check_loop();
+        return value_;
+    }
+    void set() {
+        check_loop();
+        if (value_) return;
+        value_ = true;
+        while (!waiters_.empty()) waiters_.pop_front().wake_up();
+    }
+    void clear() {
+        check_loop();
+        value_ = false;
+    }
+    [[nodiscard]] inline Wait wait();
+    std::string repr() const override;
+
+private:
+    detail::WaiterList waiters_;
+    bool value_ = false;
+};
+
+class Event::Wait final : public detail::WaitNode {
+public:
+    explicit Wait(Event& event) : event_(event) {}
+    Wait(Wait&&) = default;
+
+    bool await_ready() {
+        event_.check_loop();
+        return event_.value_;
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+        suspend(h);
+        event_.waiters_.push_back(*this);
+    }
+    bool await_resume() {
+        if (waiting_task()) resume_checks();
+        return true;
+    }
+    bool cancel_wait(detail::TaskCore& task, const std::string&) override {
+        event_.waiters_.remove(*this);
+        wake_cancelled(task);
+        return true;
+    }
+
+private:
+    Event& event_;
+};
+
+Event::Wait Event::wait() { return Wait(*this); }
+
+}  // namespace concurrence::asyncio
