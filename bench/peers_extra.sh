@@ -29,4 +29,5 @@ extra_pass() {
     concurrence_prog spawn bench_w1_spawn "$N_SPAWN"
     concurrence_prog spawn bench_w1_spawn "$N_SPAWN" eager  # impl concurrence-eager
     concurrence_prog timers bench_w2_timers "$N_TIMERS"
+    concurrence_prog pingpong bench_w3_pingpong "$M_PING"
 }

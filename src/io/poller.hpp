@@ -17,8 +17,11 @@ public:
     virtual void wakeup() noexcept = 0;
     // True when descriptors other than the wake-up channel are watched. Without them, a poll
     // that must not block has nothing to report that the wake-up flag does not already say,
-    // and the loop skips the system call.
-    virtual bool watches_io() const noexcept = 0;
+    // and the loop skips the system call. (Not virtual: the loop asks at every iteration.)
+    bool watches_io() const noexcept { return watched_ > 0; }
+
+protected:
+    int watched_ = 0;  // descriptors registered besides the wake-up one (backends keep it)
 };
 
 std::unique_ptr<Poller> make_default_poller();

@@ -16,15 +16,10 @@
 
 namespace concurrence::asyncio {
 
-namespace {
-[[gnu::tls_model("initial-exec")]] thread_local EventLoop* t_running_loop = nullptr;
-}
-
 EventLoop& get_running_loop() {
-    if (!t_running_loop) throw RuntimeError("no running event loop");
-    return *t_running_loop;
+    if (!detail::t_running_loop) throw RuntimeError("no running event loop");
+    return *detail::t_running_loop;
 }
-EventLoop* running_loop_or_null() noexcept { return t_running_loop; }
 
 struct EventLoop::Engine {
     detail::TimerQueue timers;
@@ -126,7 +121,7 @@ void EventLoop::take_posted() {
 void EventLoop::check_can_run() const {
     check_open();
     if (running_) throw RuntimeError("This event loop is already running");
-    if (t_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
+    if (detail::t_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
 }
 
 void EventLoop::stop() { stopping_ = true; }
@@ -134,13 +129,13 @@ void EventLoop::stop() { stopping_ = true; }
 void EventLoop::run_forever() {
     check_can_run();
     running_ = true;
-    t_running_loop = this;
+    detail::t_running_loop = this;
     struct Reset {
         EventLoop* loop;
         ~Reset() {
             loop->running_ = false;
             loop->stopping_ = false;
-            t_running_loop = nullptr;
+            detail::t_running_loop = nullptr;
         }
     } reset{this};
     for (;;) {
@@ -151,7 +146,22 @@ void EventLoop::run_forever() {
 
 void EventLoop::run_once() {
     Engine& e = *engine_;
+    // With something ready and nothing else to look at (no descriptor watched, no timer,
+    // nothing posted), steps 1-3 would find nothing: the iteration is the batch alone.
+    if (ready_.empty() || stopping_ || e.poller->watches_io() || !e.timers.empty() ||
+        e.wakeup_pending.load(std::memory_order_acquire))
+        collect_events(e);
 
+    // Only what was ready when the iteration began: what these schedule waits for the next one.
+    constexpr std::size_t prefetch_distance = 8;
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::Runnable* r = ready_.pop();
+        if (n > prefetch_distance) __builtin_prefetch(ready_.peek(prefetch_distance - 1));
+        r->run();
+    }
+}
+
+void EventLoop::collect_events(Engine& e) {
     std::int64_t timeout = -1;
     if (!ready_.empty() || stopping_) {
         timeout = 0;
@@ -175,14 +185,6 @@ void EventLoop::run_once() {
                 t.target->timer_fired(*this, t.seq);
             }
         });
-    }
-
-    // Only what was ready when the iteration began: what these schedule waits for the next one.
-    constexpr std::size_t prefetch_distance = 8;
-    for (std::size_t n = ready_.size(); n > 0; --n) {
-        detail::Runnable* r = ready_.pop();
-        if (n > prefetch_distance) __builtin_prefetch(ready_.peek(prefetch_distance - 1));
-        r->run();
     }
 }
 

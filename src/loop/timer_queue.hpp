@@ -22,7 +22,7 @@ namespace concurrence::asyncio::detail {
 
 class TimerQueue {
 public:
-    bool empty() const { return size() == 0; }
+    bool empty() const { return wheel_count_ == 0 && far_.empty(); }
     std::size_t size() const { return wheel_count_ + far_.size(); }
 
     void push(const TimerEntry& e) {

@@ -82,20 +82,30 @@ void TaskCore::run() {
         return;
     }
     fut_waiter_ = nullptr;
-    if (!(flags_ & started_flag)) {
-        flags_ |= started_flag;
-        if (flags_ & must_cancel_flag) {  // cancelled before its first step: the body never runs
-            flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
-            set_stored_exception(std::make_exception_ptr(CancelledError(cancel_message())));
-            state_ = FutureState::cancelled;
-            on_step_finished();
-            return;
-        }
+    if (!(flags_ & started_flag)) [[unlikely]] {
+        if (first_step_cancelled()) return;
     }
     TaskCore* const outer = t_current_task;
     t_current_task = this;
     resume_chain(resume_point_);
     t_current_task = outer;
+    // Rare cases out of line: the common step keeps few registers to save.
+    if ((flags_ & must_cancel_flag) || done()) [[unlikely]]
+        after_step();
+}
+
+bool TaskCore::first_step_cancelled() {
+    flags_ |= started_flag;
+    if (!(flags_ & must_cancel_flag)) return false;
+    // Cancelled before its first step: the body never runs.
+    flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
+    set_stored_exception(std::make_exception_ptr(CancelledError(cancel_message())));
+    state_ = FutureState::cancelled;
+    on_step_finished();
+    return true;
+}
+
+void TaskCore::after_step() {
     if (flags_ & must_cancel_flag) {
         if (done()) {
             // Python: a task asked to cancel that returns anyway ends cancelled.

@@ -164,8 +164,10 @@ private:
     void post_threadsafe(detail::HandleCore* h);
     void take_posted();
     void run_once();
-
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
+    // Steps 1-3 of an iteration: I/O, posted callbacks, due timers.
+    void collect_events(Engine& e);
+
     std::unique_ptr<Engine> engine_;
     detail::ReadyQueue ready_;
     detail::TaskRegistry tasks_;  // pending tasks (all_tasks, cancelling leftovers)
@@ -182,7 +184,12 @@ private:
 
 // The loop running in this thread; throws RuntimeError("no running event loop") if none.
 EventLoop& get_running_loop();
+namespace detail {
+// The loop running in this thread (inline: every lock and queue operation checks it).
+[[gnu::tls_model("initial-exec")]] inline thread_local EventLoop* t_running_loop = nullptr;
+}  // namespace detail
+
 // The loop running in this thread, or nullptr.
-EventLoop* running_loop_or_null() noexcept;
+inline EventLoop* running_loop_or_null() noexcept { return detail::t_running_loop; }
 
 }  // namespace concurrence::asyncio

@@ -70,10 +70,13 @@ public:
     explicit Get(BasicQueue& q) : QueueWaiter(q, true) {}
     Get(Get&&) = default;
 
-    bool await_ready() {
+    // The fast paths are inlined into the awaiting coroutine; waking and the rare cases
+    // (shutdown, cancellation) are calls.
+    [[gnu::always_inline]] bool await_ready() {
         BasicQueue& q = queue();
         q.check_loop();
-        if (q.size_ != 0) return true;
+        if (q.size_ != 0) [[likely]]
+            return true;
         if (q.shutdown_) throw QueueShutDown();
         return false;
     }
@@ -81,22 +84,25 @@ public:
         suspend(h);
         queue().getters_.push_back(*this);
     }
-    T await_resume() {
-        BasicQueue& q = queue();
-        if (waiting_task()) {
-            if (resumes_cancelled()) {
-                // Woken for an item we will not take: the next getter must get the wake-up.
-                if (woken() && q.size_ != 0 && !q.getters_.empty())
-                    static_cast<QueueWaiter&>(q.getters_.pop_front()).wake_to_check();
-                resume_checks();
-            }
-            if (q.size_ == 0) throw QueueShutDown();  // woken by shutdown
-        }
-        return q.take();
+    [[gnu::always_inline]] T await_resume() {
+        if (waiting_task() && (resumes_cancelled() || queue().size_ == 0)) [[unlikely]]
+            fail_after_wait();
+        return queue().take();
     }
 
 private:
     BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
+    // Cancelled, or woken by shutdown with nothing left to take.
+    [[noreturn, gnu::noinline]] void fail_after_wait() {
+        BasicQueue& q = queue();
+        if (resumes_cancelled()) {
+            // Woken for an item we will not take: the next getter must get the wake-up.
+            if (woken() && q.size_ != 0 && !q.getters_.empty())
+                static_cast<QueueWaiter&>(q.getters_.pop_front()).wake_to_check();
+            resume_checks();
+        }
+        throw QueueShutDown();
+    }
 };
 
 template <class T, class Storage>
@@ -105,32 +111,41 @@ public:
     Put(BasicQueue& q, T item) : QueueWaiter(q, false), item_(std::move(item)) {}
     Put(Put&&) = default;
 
-    bool await_ready() {
+    [[gnu::always_inline]] bool await_ready() {
         BasicQueue& q = queue();
         q.check_loop();
+        if (!q.shutdown_ && !q.is_full()) [[likely]] {
+            q.add(std::move(item_));
+            return true;
+        }
         if (q.shutdown_) throw QueueShutDown();
-        if (q.is_full()) return false;
-        q.add(std::move(item_));
-        return true;
+        return false;
     }
     void await_suspend(std::coroutine_handle<> h) {
         suspend(h);
         queue().putters_.push_back(*this);
     }
-    void await_resume() {
+    [[gnu::always_inline]] void await_resume() {
         if (!waiting_task()) return;  // put in await_ready
         BasicQueue& q = queue();
-        if (resumes_cancelled()) {
-            if (woken() && !q.is_full() && !q.putters_.empty())
-                static_cast<QueueWaiter&>(q.putters_.pop_front()).wake_to_check();
-            resume_checks();
-        }
-        if (q.shutdown_) throw QueueShutDown();
+        if (resumes_cancelled() || q.shutdown_) [[unlikely]]
+            fail_after_wait();
         q.add(std::move(item_));
     }
 
 private:
     BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
+    // Cancelled, or woken by shutdown.
+    [[noreturn, gnu::noinline]] void fail_after_wait() {
+        BasicQueue& q = queue();
+        if (resumes_cancelled()) {
+            // Woken for a slot we will not use: the next putter must get the wake-up.
+            if (woken() && !q.is_full() && !q.putters_.empty())
+                static_cast<QueueWaiter&>(q.putters_.pop_front()).wake_to_check();
+            resume_checks();
+        }
+        throw QueueShutDown();
+    }
     T item_;
 };
 

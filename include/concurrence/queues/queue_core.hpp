@@ -23,10 +23,10 @@ namespace concurrence::asyncio::detail {
 class QueueCore;
 
 // A task waiting for an item (a getter) or a free slot (a putter).
-class QueueWaiter : public WaitNode, public Runnable {
+class QueueWaiter : public Runnable, public WaitNode {
 public:
     QueueWaiter(QueueCore& queue, bool getter) : queue_(queue), getter_(getter) {}
-    QueueWaiter(QueueWaiter&& other) noexcept : WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
+    QueueWaiter(QueueWaiter&& other) noexcept : Runnable(), WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
 
     bool cancel_wait(TaskCore& task, const std::string&) override;
     // Python's waiter.set_result(None): unlinked; checks the queue when the loop reaches it.

@@ -94,7 +94,14 @@ public:
     // Requires !empty().
     WaitNode& pop_front() {
         WaitNode& n = *head_;
-        remove(n);
+        head_ = n.next_;
+        if (head_)
+            head_->prev_ = nullptr;
+        else
+            tail_ = nullptr;
+        n.next_ = nullptr;
+        n.list_ = nullptr;
+        --size_;
         return n;
     }
     // The first node not woken yet, or nullptr.

@@ -102,6 +102,9 @@ protected:
 
 private:
     void on_step_finished();
+    // run()'s rare paths: a cancel before the first step; a pending cancel or the end after one.
+    [[gnu::noinline]] bool first_step_cancelled();
+    [[gnu::noinline]] void after_step();
 };
 
 inline TaskCore* current_task_or_null() noexcept { return t_current_task; }

@@ -67,8 +67,6 @@ public:
         return woken;
     }
 
-    bool watches_io() const noexcept override { return watched_ > 0; }
-
     void wakeup() noexcept override {
         const std::uint64_t one = 1;
         // EAGAIN means the counter is already non-zero: the loop will wake anyway.
@@ -78,7 +76,6 @@ public:
 private:
     int epfd_ = -1;
     int wakefd_ = -1;
-    int watched_ = 0;  // descriptors registered besides the wake-up one (networking, issue 6)
 };
 
 }  // namespace
