@@ -45,7 +45,14 @@ bool debug_from_environment() {
 }
 }  // namespace
 
-EventLoop::EventLoop() : engine_(std::make_unique<Engine>()), debug_(debug_from_environment()) {}
+namespace {
+std::atomic<std::uint64_t> loop_serials{0};
+}
+
+EventLoop::EventLoop()
+    : engine_(std::make_unique<Engine>()),
+      serial_(loop_serials.fetch_add(1, std::memory_order_relaxed) + 1),
+      debug_(debug_from_environment()) {}
 
 void EventLoop::interrupt_from_signal() noexcept {
     interrupt_pending_.store(true, std::memory_order_release);
@@ -126,6 +133,23 @@ void EventLoop::check_can_run() const {
 
 void EventLoop::stop() { stopping_ = true; }
 
+void EventLoop::run_once() {
+    Engine& e = *engine_;
+    // With something ready and nothing else to look at (no descriptor watched, no timer,
+    // nothing posted), steps 1-3 would find nothing: the iteration is the batch alone.
+    if (ready_.empty() || stopping_ || e.poller->watches_io() || !e.timers.empty() ||
+        e.wakeup_pending.load(std::memory_order_acquire))
+        collect_events(e);
+
+    // Only what was ready when the iteration began: what these schedule waits for the next one.
+    constexpr std::size_t prefetch_distance = 8;
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::Runnable* r = ready_.pop();
+        if (n > prefetch_distance) __builtin_prefetch(ready_.peek(prefetch_distance - 1));
+        r->run();
+    }
+}
+
 void EventLoop::run_forever() {
     check_can_run();
     running_ = true;
@@ -141,23 +165,6 @@ void EventLoop::run_forever() {
     for (;;) {
         run_once();
         if (stopping_) break;
-    }
-}
-
-void EventLoop::run_once() {
-    Engine& e = *engine_;
-    // With something ready and nothing else to look at (no descriptor watched, no timer,
-    // nothing posted), steps 1-3 would find nothing: the iteration is the batch alone.
-    if (ready_.empty() || stopping_ || e.poller->watches_io() || !e.timers.empty() ||
-        e.wakeup_pending.load(std::memory_order_acquire))
-        collect_events(e);
-
-    // Only what was ready when the iteration began: what these schedule waits for the next one.
-    constexpr std::size_t prefetch_distance = 8;
-    for (std::size_t n = ready_.size(); n > 0; --n) {
-        detail::Runnable* r = ready_.pop();
-        if (n > prefetch_distance) __builtin_prefetch(ready_.peek(prefetch_distance - 1));
-        r->run();
     }
 }
 

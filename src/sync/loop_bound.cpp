@@ -10,15 +10,17 @@ void LoopBound::check_loop_slow(EventLoop* running) const {
     if (!loop_) {
         if (running) {  // first use inside a loop: bind
             loop_ = running;
+            serial_ = running->serial();
             thread_ = std::this_thread::get_id();
         }
         return;
     }
-    if (running) throw RuntimeError(repr() + " is bound to a different event loop");
+    const std::string name = object_repr(type_name(), this);
+    if (running) throw RuntimeError(name + " is bound to a different event loop");
     // No loop running here: fine on the loop's own thread (the loop is not running either),
     // a data race from any other thread.
     if (std::this_thread::get_id() == thread_) return;
-    throw RuntimeError(repr() +
+    throw RuntimeError(name +
                        " is bound to an event loop of another thread: asyncio objects are not "
                        "thread-safe (hand work to the loop with call_soon_threadsafe)");
 }
@@ -26,7 +28,9 @@ void LoopBound::check_loop_slow(EventLoop* running) const {
 std::string object_repr(const char* type, const void* self, const std::string& state) {
     char address[32];
     std::snprintf(address, sizeof address, "%p", self);
-    return std::string("<") + type + " at " + address + " [" + state + "]>";
+    std::string out = std::string("<") + type + " at " + address;
+    if (!state.empty()) out += " [" + state + "]";
+    return out + ">";
 }
 
 }  // namespace concurrence::asyncio::detail

@@ -11,9 +11,11 @@
 // turns that cancellation (and only that one: the task's cancelling() count tells) into
 // TimeoutError. A cancellation from elsewhere stays a CancelledError. `None` (std::nullopt)
 // means no deadline.
-// wait_for(aw, t): aw runs as a task (a Coro is wrapped in one); at the deadline it is
-// cancelled, wait_for waits until it has finished cancelling, then throws TimeoutError.
-// A result that is already there when the deadline fires is returned, not lost.
+// wait_for(aw, t), Python 3.12's: a coroutine or an awaiter (q.get(), lock.acquire()) is
+// awaited in place, inside a timeout, so a cancellation can never come between the work's end
+// and its result (a queue item is never lost); a Task or Future is awaited and, at the
+// deadline, cancelled, then waited for until it has finished cancelling. A timeout <= 0 makes a
+// task of a coroutine or awaiter first (Python's ensure_future), as Python does.
 #pragma once
 
 #include <concepts>
@@ -130,6 +132,41 @@ Coro<T> wait_for_impl(H inner, std::optional<Delay> delay) {
     std::rethrow_exception(error);
 }
 
+// A coroutine or an awaiter, awaited in place inside a timeout (Python 3.12's `async with
+// timeout(t): return await aw`).
+template <class T, class A>
+Coro<T> wait_for_inline(A aw, std::optional<Delay> delay) {
+    if (!delay) co_return co_await std::move(aw);
+    Timeout scope(get_running_loop().time() + delay->seconds());
+    scope.enter();
+    std::exception_ptr error;
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(aw);
+            scope.exit(nullptr);
+            co_return;
+        } else {
+            T value = co_await std::move(aw);
+            scope.exit(nullptr);
+            co_return value;
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    scope.exit(error);  // the deadline's CancelledError becomes TimeoutError here
+    std::rethrow_exception(error);
+}
+
+template <class A>
+auto wait_for_any(A&& aw, std::optional<Delay> delay) {
+    using D = std::remove_cvref_t<A>;
+    using T = typename awaitable_traits<D>::value;
+    if constexpr (std::is_same_v<D, Coro<T>> || PlainAwaiter<D>) {
+        if (!delay || delay->is_positive()) return wait_for_inline<T>(D(std::forward<A>(aw)), delay);
+    }
+    return wait_for_impl(to_handle(std::forward<A>(aw)), delay);
+}
+
 }  // namespace detail
 
 // Python's asyncio.wait_for(aw, timeout): aw is a Coro, Task or Future; timeout a number of
@@ -138,18 +175,18 @@ template <class A>
     requires detail::Gatherable<A>
 auto wait_for(A&& aw, Delay timeout) {
     detail::check_delay(timeout);
-    return detail::wait_for_impl(detail::to_handle(std::forward<A>(aw)), std::optional<Delay>(timeout));
+    return detail::wait_for_any(std::forward<A>(aw), std::optional<Delay>(timeout));
 }
 template <class A>
     requires detail::Gatherable<A>
 auto wait_for(A&& aw, std::nullopt_t) {
-    return detail::wait_for_impl(detail::to_handle(std::forward<A>(aw)), std::optional<Delay>());
+    return detail::wait_for_any(std::forward<A>(aw), std::optional<Delay>());
 }
 template <class A, class O>
     requires detail::Gatherable<A> && std::same_as<std::remove_cvref_t<O>, std::optional<Delay>>
 auto wait_for(A&& aw, O&& timeout) {
     if (timeout) detail::check_delay(*timeout);
-    return detail::wait_for_impl(detail::to_handle(std::forward<A>(aw)), std::optional<Delay>(timeout));
+    return detail::wait_for_any(std::forward<A>(aw), std::optional<Delay>(timeout));
 }
 
 }  // namespace concurrence::asyncio

@@ -125,6 +125,8 @@ public:
     static void default_exception_handler(const ExceptionContext& context);
 
     // ---- for the layers above (tasks, sleep, sync): not for users
+    // Unique per loop in the process (a loop later created at the same address has another).
+    std::uint64_t serial() const { return serial_; }
     void schedule(detail::Runnable* r) {
         // Python appends call_soon_threadsafe's callbacks to the ready queue at once: take them
         // in before anything scheduled after them.
@@ -163,7 +165,7 @@ private:
     }
     void post_threadsafe(detail::HandleCore* h);
     void take_posted();
-    void run_once();
+    [[gnu::always_inline]] inline void run_once();
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
     // Steps 1-3 of an iteration: I/O, posted callbacks, due timers.
     void collect_events(Engine& e);
@@ -175,6 +177,7 @@ private:
     std::function<void()> interrupt_callback_;
     std::atomic<bool> interrupt_pending_{false};
     TaskFactory task_factory_ = TaskFactory::standard;
+    const std::uint64_t serial_;
     bool debug_;
     bool running_ = false;
     bool stopping_ = false;

@@ -47,19 +47,19 @@ public:
     }
     [[nodiscard]] Put put(T item) { return Put(*this, std::move(item)); }
     [[nodiscard]] Get get() { return Get(*this); }
+    const char* type_name() const override { return Storage::type_name; }
 
 private:
-    void add(T&& item) {
+    [[gnu::always_inline]] void add(T&& item) {
         storage_.push(std::move(item));
         item_added();
     }
-    T take() {
+    [[gnu::always_inline]] T take() {
         T item = storage_.pop();
         item_taken();
         return item;
     }
     void drop_items() override { storage_.clear(); }
-    const char* type_name() const override { return Storage::type_name; }
 
     Storage storage_;
 };

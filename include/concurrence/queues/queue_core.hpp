@@ -72,7 +72,7 @@ public:
     // at once if `immediate` (the items left are dropped and count as done).
     void shutdown(bool immediate = false);
     bool is_shutdown() const { return shutdown_; }
-    std::string repr() const override;
+    std::string repr() const;
 
 protected:
     explicit QueueCore(std::int64_t maxsize) : maxsize_(maxsize) { finished_.set(); }
@@ -93,7 +93,6 @@ protected:
     [[noreturn]] void throw_empty() const;
     // What the storage drops on shutdown(immediate).
     virtual void drop_items() = 0;
-    virtual const char* type_name() const = 0;
 
     WaiterList getters_;
     WaiterList putters_;

@@ -41,7 +41,8 @@ public:
     // Tasks waiting for the barrier to fill (0 while it drains or resets).
     std::size_t n_waiting() const { return state_ == State::filling ? count_ : 0; }
     bool broken() const { return state_ == State::broken; }
-    std::string repr() const override;
+    std::string repr() const;
+    const char* type_name() const override { return "asyncio::Barrier"; }
 
     // `async with barrier as index`: aenter is wait().
     Coro<std::size_t> aenter() { return wait(); }

@@ -52,7 +52,8 @@ public:
     // Wake up to n waiters; requires the lock ("cannot notify on un-acquired lock").
     void notify(std::size_t n = 1);
     void notify_all() { notify(waiters_.size()); }
-    std::string repr() const override;
+    std::string repr() const;
+    const char* type_name() const override { return "asyncio::Condition"; }
 
     [[nodiscard]] Lock::Acquire aenter() { return lock_->acquire(); }
     detail::Ready<bool> aexit(const std::exception_ptr&) {

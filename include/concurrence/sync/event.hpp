@@ -34,7 +34,8 @@ public:
         value_ = false;
     }
     [[nodiscard]] inline Wait wait();
-    std::string repr() const override;
+    std::string repr() const;
+    const char* type_name() const override { return "asyncio::Event"; }
 
 private:
     detail::WaiterList waiters_;

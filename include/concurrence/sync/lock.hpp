@@ -44,7 +44,8 @@ public:
         check_loop();
         return locked_;
     }
-    std::string repr() const override;
+    std::string repr() const;
+    const char* type_name() const override { return "asyncio::Lock"; }
 
     // For asyncio::async_with(lock, body).
     [[nodiscard]] inline Acquire aenter();

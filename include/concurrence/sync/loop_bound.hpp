@@ -9,6 +9,7 @@
 // race even when no task ever waited.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -22,15 +23,17 @@ public:
     LoopBound(const LoopBound&) = delete;
     LoopBound& operator=(const LoopBound&) = delete;
 
-    // Python's repr, used by the error messages.
-    virtual std::string repr() const = 0;
+    // "asyncio::Lock": the error messages name the object by type and address only (its
+    // state may be changing in the loop's thread while another thread builds the message).
+    virtual const char* type_name() const = 0;
 
 protected:
     ~LoopBound() = default;
 
     void check_loop() const {
         EventLoop* running = running_loop_or_null();
-        if (running == loop_ && running) return;
+        // The serial tells a new loop from a dead one allocated at the same address.
+        if (running == loop_ && running && running->serial() == serial_) return;
         check_loop_slow(running);
     }
 
@@ -38,10 +41,12 @@ private:
     void check_loop_slow(EventLoop* running) const;
 
     mutable EventLoop* loop_ = nullptr;
+    mutable std::uint64_t serial_ = 0;
     mutable std::thread::id thread_;  // the bound loop's thread
 };
 
-// "<asyncio::Lock at 0x... [locked, waiters:1]>": Python's repr shape.
-std::string object_repr(const char* type, const void* self, const std::string& state);
+// "<asyncio::Lock at 0x... [locked, waiters:1]>": Python's repr shape ("<asyncio::Lock at
+// 0x...>" without a state).
+std::string object_repr(const char* type, const void* self, const std::string& state = {});
 
 }  // namespace concurrence::asyncio::detail

@@ -41,7 +41,7 @@ public:
         ++value_;
         wake_up_next();
     }
-    std::string repr() const override;
+    std::string repr() const;
 
     [[nodiscard]] inline Acquire aenter();
     detail::Ready<bool> aexit(const std::exception_ptr&) {
@@ -49,10 +49,12 @@ public:
         return {false};
     }
 
+public:
+    const char* type_name() const override { return "asyncio::Semaphore"; }
+
 protected:
     // BoundedSemaphore's check, before the value goes up.
     virtual void check_release() const {}
-    virtual const char* type_name() const { return "asyncio::Semaphore"; }
     std::int64_t value() const { return value_; }
 
 private:
@@ -120,9 +122,11 @@ class BoundedSemaphore final : public Semaphore {
 public:
     explicit BoundedSemaphore(std::int64_t value = 1) : Semaphore(value), bound_(value) {}
 
+public:
+    const char* type_name() const override { return "asyncio::BoundedSemaphore"; }
+
 private:
     void check_release() const override;
-    const char* type_name() const override { return "asyncio::BoundedSemaphore"; }
     std::int64_t bound_;
 };
 
