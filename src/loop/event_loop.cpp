@@ -154,12 +154,14 @@ void EventLoop::run_forever() {
     check_can_run();
     running_ = true;
     detail::t_running_loop = this;
+    detail::t_running_serial = serial_;
     struct Reset {
         EventLoop* loop;
         ~Reset() {
             loop->running_ = false;
             loop->stopping_ = false;
             detail::t_running_loop = nullptr;
+            detail::t_running_serial = 0;
         }
     } reset{this};
     for (;;) {

@@ -20,7 +20,7 @@ void QueueWaiter::run() {
         task.wait_again_on(this);
         return;
     }
-    task.run();
+    task.step();
 }
 
 void QueueCore::task_done() {

@@ -7,9 +7,8 @@
 namespace concurrence::asyncio::detail {
 
 void LoopBound::check_loop_slow(EventLoop* running) const {
-    if (!loop_) {
+    if (serial_ == 0) {
         if (running) {  // first use inside a loop: bind
-            loop_ = running;
             serial_ = running->serial();
             thread_ = std::this_thread::get_id();
         }

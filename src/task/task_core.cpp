@@ -81,17 +81,7 @@ void TaskCore::run() {
         FutureBase::run();
         return;
     }
-    fut_waiter_ = nullptr;
-    if (!(flags_ & started_flag)) [[unlikely]] {
-        if (first_step_cancelled()) return;
-    }
-    TaskCore* const outer = t_current_task;
-    t_current_task = this;
-    resume_chain(resume_point_);
-    t_current_task = outer;
-    // Rare cases out of line: the common step keeps few registers to save.
-    if ((flags_ & must_cancel_flag) || done()) [[unlikely]]
-        after_step();
+    step();
 }
 
 bool TaskCore::first_step_cancelled() {

@@ -188,8 +188,10 @@ private:
 // The loop running in this thread; throws RuntimeError("no running event loop") if none.
 EventLoop& get_running_loop();
 namespace detail {
-// The loop running in this thread (inline: every lock and queue operation checks it).
+// The loop running in this thread, and its serial (0: none). Inline: every lock and queue
+// operation checks the serial.
 [[gnu::tls_model("initial-exec")]] inline thread_local EventLoop* t_running_loop = nullptr;
+[[gnu::tls_model("initial-exec")]] inline thread_local std::uint64_t t_running_serial = 0;
 }  // namespace detail
 
 // The loop running in this thread, or nullptr.

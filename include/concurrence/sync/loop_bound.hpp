@@ -31,17 +31,18 @@ protected:
     ~LoopBound() = default;
 
     void check_loop() const {
-        EventLoop* running = running_loop_or_null();
-        // The serial tells a new loop from a dead one allocated at the same address.
-        if (running == loop_ && running && running->serial() == serial_) return;
-        check_loop_slow(running);
+        // Loops are told apart by serial, not address (a new loop may reuse a dead one's).
+        // Equal serials: the bound loop runs here, or (both 0) an unbound object is used
+        // outside any loop, which is allowed.
+        if (detail::t_running_serial == serial_) [[likely]]
+            return;
+        check_loop_slow(running_loop_or_null());
     }
 
 private:
     void check_loop_slow(EventLoop* running) const;
 
-    mutable EventLoop* loop_ = nullptr;
-    mutable std::uint64_t serial_ = 0;
+    mutable std::uint64_t serial_ = 0;  // the bound loop's; 0 until bound
     mutable std::thread::id thread_;  // the bound loop's thread
 };
 

@@ -77,6 +77,21 @@ public:
     }
     // A future this task awaited is done (Python's Task.__wakeup): step now.
     void on_future_done(FutureBase&) override { run(); }
+    // One step of a pending task: resumes it where it suspended. Inline, so that a waiter
+    // the loop runs in the task's place (a queue's) steps the task without another call.
+    [[gnu::always_inline]] void step() {
+        fut_waiter_ = nullptr;
+        if (!(flags_ & started_flag)) [[unlikely]] {
+            if (first_step_cancelled()) return;
+        }
+        TaskCore* const outer = t_current_task;
+        t_current_task = this;
+        resume_chain(resume_point_);
+        t_current_task = outer;
+        // Rare cases out of line: the common step keeps few registers to save.
+        if ((flags_ & must_cancel_flag) || done()) [[unlikely]]
+            after_step();
+    }
 
     // ---- set up by create_task
     // Registers the task and schedules its first step (or runs it now, `eager`).
