@@ -4,7 +4,7 @@
 #   scripts/bench.sh [WORKLOADS] [PEERS]      (what `make bench BENCH=... PEERS=...` runs)
 #
 # WORKLOADS: comma-separated names of ../shared/peers/README.md (seed, spawn, timers,
-#            pingpong, echo, http, threads, W0..W6, seed-async, ...); default seed,spawn,timers
+#            pingpong, echo, http, threads, W0..W6, seed-async, ...); default seed,spawn,timers,pingpong
 # PEERS:     all (default), a peer name or glob ('concurrence', 'go*'), comma-separated
 # Environment: REPEAT (passes, run.sh's default 3), N_SPAWN, N_TIMERS, ... (see run.sh),
 #              SKIP_INSTALL=1 (do not run the peers' install.sh).
@@ -13,7 +13,7 @@
 # into build/peers; every RESULT line goes to build/bench/results.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORKLOADS=${1:-seed,spawn,timers}
+WORKLOADS=${1:-seed,spawn,timers,pingpong}
 PEERS=${2:-all}
 PEERS_DIR=$ROOT/../shared/peers
 BENCH_BIN=$ROOT/build/release/bench
@@ -38,6 +38,7 @@ if [ ! -x "$PEERS_DIR/run.sh" ]; then
         seed-async) progs=("bench_w0_seed_async") ;;
         spawn | W1) progs=("bench_w1_spawn ${N_SPAWN:-1000000}" "bench_w1_spawn ${N_SPAWN:-1000000} eager") ;;
         timers | W2) progs=("bench_w2_timers ${N_TIMERS:-1000000}") ;;
+        pingpong | W3) progs=("bench_w3_pingpong ${M_PING:-1000000}") ;;
         *) echo "bench.sh: no concurrence program for '$w' yet" >&2; continue ;;
         esac
         for p in "${progs[@]}"; do

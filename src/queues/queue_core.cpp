@@ -7,13 +7,18 @@
 namespace concurrence::asyncio::detail {
 
 bool QueueWaiter::cancel_wait(TaskCore& task, const std::string&) {
-    (getter_ ? queue_.getters_ : queue_.putters_).remove(*this);
+    unlink();
     wake_cancelled(task);
     return true;
 }
 
 void QueueWaiter::run() {
     TaskCore& task = *waiting_task();
+    if (orphaned()) {  // the queue is gone: the task resumes and throws
+        task.step();
+        return;
+    }
+    unlink();
     if (!queue_.can_proceed(getter_) && !task.cancel_requested()) {
         // Another task took the item (or the slot) first: wait again, at the back.
         (getter_ ? queue_.getters_ : queue_.putters_).push_back(*this);
@@ -40,8 +45,10 @@ void QueueCore::shutdown(bool immediate) {
         if (unfinished_ == 0) finished_.set();
     }
     // Every waiter checks again, and throws QueueShutDown.
-    while (!getters_.empty()) static_cast<QueueWaiter&>(getters_.pop_front()).wake_to_check();
-    while (!putters_.empty()) static_cast<QueueWaiter&>(putters_.pop_front()).wake_to_check();
+    for (WaitNode* w = getters_.first_not_woken(); w; w = w->next())
+        if (!w->woken()) static_cast<QueueWaiter*>(w)->wake_to_check();
+    for (WaitNode* w = putters_.first_not_woken(); w; w = w->next())
+        if (!w->woken()) static_cast<QueueWaiter*>(w)->wake_to_check();
 }
 
 void QueueCore::throw_empty() const {
@@ -52,8 +59,9 @@ void QueueCore::throw_empty() const {
 std::string QueueCore::repr() const {
     std::string state = "maxsize=" + std::to_string(maxsize_);
     if (size_) state += " qsize=" + std::to_string(size_);
-    if (!getters_.empty()) state += " _getters[" + std::to_string(getters_.size()) + "]";
-    if (!putters_.empty()) state += " _putters[" + std::to_string(putters_.size()) + "]";
+    // Python's counts leave out the woken waiters (it pops them when it wakes them).
+    if (const std::size_t n = getters_.count_not_woken()) state += " _getters[" + std::to_string(n) + "]";
+    if (const std::size_t n = putters_.count_not_woken()) state += " _putters[" + std::to_string(n) + "]";
     if (unfinished_) state += " tasks=" + std::to_string(unfinished_);
     if (shutdown_) state += " shutdown";
     return object_repr(type_name(), this, state);

@@ -8,23 +8,33 @@ Barrier::Barrier(std::int64_t parties) : parties_(static_cast<std::size_t>(parti
 
 Coro<std::size_t> Barrier::wait() {
     check_loop();
-    auto held = co_await cond_.scoped();
-    co_await block();  // while the barrier drains or resets
-    const std::size_t index = count_++;
+    // A barrier destroyed while tasks wait in it (a lifetime bug): they leave it untouched.
+    const std::shared_ptr<const bool> alive = alive_;
+    co_await cond_.acquire();
+    std::size_t index = 0;
     std::exception_ptr error;
     try {
-        if (index + 1 == parties_) {
-            // The last one in releases everybody.
-            state_ = State::draining;
-            cond_.notify_all();
-        } else {
-            co_await wait_released();
+        co_await block();  // while the barrier drains or resets
+        index = count_++;
+        try {
+            if (index + 1 == parties_) {
+                // The last one in releases everybody.
+                state_ = State::draining;
+                cond_.notify_all();
+            } else {
+                co_await wait_released();
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (*alive) {
+            --count_;
+            exit();
         }
     } catch (...) {
         error = std::current_exception();
     }
-    --count_;
-    exit();
+    if (*alive) cond_.release();
     if (error) std::rethrow_exception(error);
     co_return index;
 }

@@ -9,11 +9,13 @@ Coro<bool> Condition::wait() {
     if (!locked()) throw RuntimeError("cannot wait on un-acquired lock");
     release();
     std::exception_ptr error;
+    NotifyWait notified(*this);
     try {
-        co_await NotifyWait(*this);
+        co_await notified;
     } catch (...) {
         error = std::current_exception();
     }
+    if (notified.orphaned()) std::rethrow_exception(error);  // the condition is gone: touch nothing
     // The lock is taken back whatever happened; a cancellation meanwhile is remembered and
     // thrown once the lock is held (the latest one wins, as Python's `raise err`).
     for (;;) {

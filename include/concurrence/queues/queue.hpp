@@ -85,20 +85,20 @@ public:
         queue().getters_.push_back(*this);
     }
     [[gnu::always_inline]] T await_resume() {
-        if (waiting_task() && (resumes_cancelled() || queue().size_ == 0)) [[unlikely]]
+        if (waiting_task() && (orphaned() || resumes_cancelled() || queue().size_ == 0)) [[unlikely]]
             fail_after_wait();
         return queue().take();
     }
 
 private:
     BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
-    // Cancelled, or woken by shutdown with nothing left to take.
+    // Cancelled, or woken by shutdown with nothing left to take (or the queue is gone).
     [[noreturn, gnu::noinline]] void fail_after_wait() {
+        if (orphaned()) throw_orphaned(Storage::type_name);
         BasicQueue& q = queue();
         if (resumes_cancelled()) {
             // Woken for an item we will not take: the next getter must get the wake-up.
-            if (woken() && q.size_ != 0 && !q.getters_.empty())
-                static_cast<QueueWaiter&>(q.getters_.pop_front()).wake_to_check();
+            if (woken() && q.size_ != 0) q.wake_first(q.getters_);
             resume_checks();
         }
         throw QueueShutDown();
@@ -127,21 +127,21 @@ public:
     }
     [[gnu::always_inline]] void await_resume() {
         if (!waiting_task()) return;  // put in await_ready
-        BasicQueue& q = queue();
-        if (resumes_cancelled() || q.shutdown_) [[unlikely]]
+        if (orphaned() || resumes_cancelled() || queue().shutdown_) [[unlikely]]
             fail_after_wait();
+        BasicQueue& q = queue();
         q.add(std::move(item_));
     }
 
 private:
     BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
-    // Cancelled, or woken by shutdown.
+    // Cancelled, or woken by shutdown (or the queue is gone).
     [[noreturn, gnu::noinline]] void fail_after_wait() {
+        if (orphaned()) throw_orphaned(Storage::type_name);
         BasicQueue& q = queue();
         if (resumes_cancelled()) {
             // Woken for a slot we will not use: the next putter must get the wake-up.
-            if (woken() && !q.is_full() && !q.putters_.empty())
-                static_cast<QueueWaiter&>(q.putters_.pop_front()).wake_to_check();
+            if (woken() && !q.is_full()) q.wake_first(q.putters_);
             resume_checks();
         }
         throw QueueShutDown();

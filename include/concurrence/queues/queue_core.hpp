@@ -5,6 +5,8 @@
 // the queue again when it runs, and waits again (at the back) if another task took the item
 // or the slot meanwhile. That check happens before its task is resumed: the waiter, not the
 // task, is what the loop's ready queue holds, so waiting again costs no step of the task.
+// A woken waiter stays linked (marked woken) until the loop reaches it, so that a queue
+// destroyed meanwhile orphans it too (see waiter_list.hpp); wake-ups skip woken waiters.
 #pragma once
 
 #include <coroutine>
@@ -29,7 +31,7 @@ public:
     QueueWaiter(QueueWaiter&& other) noexcept : Runnable(), WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
 
     bool cancel_wait(TaskCore& task, const std::string&) override;
-    // Python's waiter.set_result(None): unlinked; checks the queue when the loop reaches it.
+    // Python's waiter.set_result(None): checks the queue when the loop reaches it.
     void wake_to_check() {
         set_woken();
         TaskCore& task = *waiting_task();
@@ -83,12 +85,16 @@ protected:
     void item_added() {
         ++size_;
         if (unfinished_++ == 0) finished_.clear();
-        if (!getters_.empty()) static_cast<QueueWaiter&>(getters_.pop_front()).wake_to_check();
+        wake_first(getters_);
     }
     // An item taken (get_nowait): wakes the first putter.
     void item_taken() {
         --size_;
-        if (!putters_.empty()) static_cast<QueueWaiter&>(putters_.pop_front()).wake_to_check();
+        wake_first(putters_);
+    }
+    // Python's _wakeup_next: the first waiter not woken yet, if any.
+    static void wake_first(WaiterList& waiters) {
+        if (WaitNode* first = waiters.first_not_woken()) static_cast<QueueWaiter*>(first)->wake_to_check();
     }
     [[noreturn]] void throw_empty() const;
     // What the storage drops on shutdown(immediate).

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "concurrence/base/errors.hpp"
@@ -32,6 +33,7 @@ class Barrier final : public detail::LoopBound {
 public:
     // Throws ValueError("parties must be >= 1").
     explicit Barrier(std::int64_t parties);
+    ~Barrier() { *alive_ = false; }
 
     Coro<std::size_t> wait();
     Coro<> reset();
@@ -58,6 +60,7 @@ private:
     std::size_t parties_;
     std::size_t count_ = 0;  // tasks inside wait()
     State state_ = State::filling;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // read by waiters in wait()
 };
 
 }  // namespace concurrence::asyncio

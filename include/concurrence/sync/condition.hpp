@@ -81,11 +81,12 @@ public:
         cond_.waiters_.push_back(*this);
     }
     void await_resume() {
+        if (orphaned()) throw_orphaned("asyncio::Condition");
         if (linked()) cond_.waiters_.remove(*this);
         resume_checks();
     }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
-        cond_.waiters_.remove(*this);
+        unlink();
         wake_cancelled(task);
         return true;
     }

@@ -56,11 +56,13 @@ public:
         event_.waiters_.push_back(*this);
     }
     bool await_resume() {
-        if (waiting_task()) resume_checks();
+        if (!waiting_task()) return true;
+        if (orphaned()) throw_orphaned("asyncio::Event");
+        resume_checks();
         return true;
     }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
-        event_.waiters_.remove(*this);
+        unlink();
         wake_cancelled(task);
         return true;
     }

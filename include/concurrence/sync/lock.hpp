@@ -84,6 +84,7 @@ public:
     }
     bool await_resume() {
         if (!waiting_task()) return true;  // acquired without waiting
+        if (orphaned()) throw_orphaned("asyncio::Lock");
         if (linked()) lock_.waiters_.remove(*this);
         if (resumes_cancelled()) {
             // Not taking the lock: if it is free, the next waiter must get it.
@@ -94,7 +95,7 @@ public:
         return true;
     }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
-        lock_.waiters_.remove(*this);
+        unlink();
         wake_cancelled(task);
         return true;
     }

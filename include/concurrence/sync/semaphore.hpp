@@ -93,6 +93,7 @@ public:
     }
     bool await_resume() {
         if (!waiting_task()) return true;
+        if (orphaned()) throw_orphaned("asyncio::Semaphore");
         if (linked()) sem_.waiters_.remove(*this);
         if (resumes_cancelled()) {
             if (woken()) ++sem_.value_;  // the unit release() gave us goes back
@@ -103,7 +104,7 @@ public:
         return true;
     }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
-        sem_.waiters_.remove(*this);
+        unlink();
         wake_cancelled(task);
         return true;
     }

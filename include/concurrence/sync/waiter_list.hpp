@@ -5,10 +5,17 @@
 // linked until its task runs (Lock, Semaphore, Condition: Python keeps the done future in
 // _waiters until the waiter resumes) or is unlinked at once (Event, Queue). A cancelled
 // waiter unlinks itself at once, so every linked node is a live, not-cancelled waiter.
+//
+// A primitive destroyed while tasks wait on it (a C++ lifetime bug Python cannot have, e.g.
+// main() returning while a task waits on its local Lock) orphans its nodes: they never touch
+// it again. A task cancelled there gets its CancelledError; one that was woken gets
+// RuntimeError("... was destroyed while a task waited on it").
 #pragma once
 
 #include <cstddef>
+#include <string>
 
+#include "concurrence/base/errors.hpp"
 #include "concurrence/task/task_core.hpp"
 
 namespace concurrence::asyncio::detail {
@@ -24,6 +31,9 @@ public:
     WaitNode& operator=(const WaitNode&) = delete;
 
     bool linked() const { return list_ != nullptr; }
+    // The primitive was destroyed while this node was linked.
+    bool orphaned() const { return orphaned_; }
+    inline void unlink();
     // Python's fut.done() for the waiter's future: it was told to wake up.
     bool woken() const { return woken_; }
     WaitNode* next() const { return next_; }
@@ -37,6 +47,11 @@ protected:
     // A frame destroyed while waiting (its loop closed) leaves the list consistent.
     inline ~WaitNode();
     void set_woken() { woken_ = true; }
+    // In await_resume of an orphan: CancelledError if cancelled, else RuntimeError.
+    [[noreturn]] void throw_orphaned(const char* type) {
+        resume_checks();
+        throw RuntimeError(std::string(type) + " was destroyed while a task waited on it");
+    }
 
 private:
     friend class WaiterList;
@@ -44,6 +59,7 @@ private:
     WaitNode* next_ = nullptr;
     WaiterList* list_ = nullptr;
     bool woken_ = false;
+    bool orphaned_ = false;
 };
 
 class WaiterList {
@@ -51,12 +67,12 @@ public:
     WaiterList() = default;
     WaiterList(const WaiterList&) = delete;
     WaiterList& operator=(const WaiterList&) = delete;
-    // A primitive destroyed while tasks wait on it: they are let go (they will never wake,
-    // as a Python task awaiting a future nobody will set).
+    // A primitive destroyed while tasks wait on it: its nodes are orphaned (see above).
     ~WaiterList() {
         for (WaitNode* n = head_; n;) {
             WaitNode* next = n->next_;
             n->list_ = nullptr;
+            n->orphaned_ = true;
             n->prev_ = n->next_ = nullptr;
             n = next;
         }
@@ -104,6 +120,11 @@ public:
         --size_;
         return n;
     }
+    std::size_t count_not_woken() const {
+        std::size_t n = 0;
+        for (WaitNode* w = head_; w; w = w->next_) n += !w->woken_;
+        return n;
+    }
     // The first node not woken yet, or nullptr.
     WaitNode* first_not_woken() const {
         WaitNode* n = head_;
@@ -117,8 +138,10 @@ private:
     std::size_t size_ = 0;
 };
 
-inline WaitNode::~WaitNode() {
+inline void WaitNode::unlink() {
     if (list_) list_->remove(*this);
 }
+
+inline WaitNode::~WaitNode() { unlink(); }
 
 }  // namespace concurrence::asyncio::detail
