@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "semantic/support.hpp"
+#include "sync/sync_support.hpp"
 
 namespace {
 
@@ -30,10 +31,7 @@ constexpr std::size_t N = 5;  // CPython's self.N
 
 // CPython's RGX_REPR (barrier part), in the library's repr shape:
 // "<asyncio::Barrier at 0x... [filling, waiters:2/5]>".
-bool repr_matches(const std::string& repr) {
-    static const std::regex rgx(R"(^<asyncio::Barrier at (.*?) \[(filling|draining|resetting|broken)(, waiters:\d+/\d+)?\]>$)");
-    return std::regex_match(repr, rgx);
-}
+bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Barrier", "filling|draining|resetting|broken", R"((, waiters:\d+/\d+)?)"); }
 
 std::vector<std::size_t> iota_vector(std::size_t n) {
     std::vector<std::size_t> v(n);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "semantic/support.hpp"
+#include "sync/sync_support.hpp"
 
 namespace {
 
@@ -24,10 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Condition at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) {
-    static const std::regex rgx(R"(^<asyncio::Condition at 0x[0-9a-fA-F]+ \[(locked|unlocked)(, waiters:\d+)?\]>$)");
-    return std::regex_match(repr, rgx);
-}
+bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Condition", "locked|unlocked"); }
 
 // `asyncio.create_task(cond.wait())`: the lock is the caller's, taken before.
 asyncio::Coro<bool> wait_of(asyncio::Condition& cond) { co_return co_await cond.wait(); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "semantic/support.hpp"
+#include "sync/sync_support.hpp"
 
 namespace {
 
@@ -21,10 +22,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Event at 0x... [unset, waiters:1]>".
-bool repr_matches(const std::string& repr) {
-    static const std::regex rgx(R"(^<asyncio::Event at 0x[0-9a-fA-F]+ \[(set|unset)(, waiters:\d+)?\]>$)");
-    return std::regex_match(repr, rgx);
-}
+bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Event", "set|unset"); }
 
 asyncio::Coro<bool> wait_of(asyncio::Event& ev) { co_return co_await ev.wait(); }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "semantic/support.hpp"
+#include "sync/sync_support.hpp"
 
 namespace {
 
@@ -24,10 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Lock at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) {
-    static const std::regex rgx(R"(^<asyncio::Lock at 0x[0-9a-fA-F]+ \[(locked|unlocked)(, waiters:\d+)?\]>$)");
-    return std::regex_match(repr, rgx);
-}
+bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Lock", "locked|unlocked"); }
 
 // A task's body for `asyncio.create_task(lock.acquire())`.
 asyncio::Coro<bool> acquire_of(asyncio::Lock& lock) { co_return co_await lock.acquire(); }

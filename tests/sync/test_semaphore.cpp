@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "semantic/support.hpp"
+#include "sync/sync_support.hpp"
 
 namespace {
 
@@ -24,12 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's repr shape: "<asyncio::Semaphore at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) {
-    static const std::regex rgx(
-        R"(^<(asyncio::Semaphore|asyncio::BoundedSemaphore) at (.*?) \[)"
-        R"((locked|unlocked)(, value:\d+)?(, waiters:\d+)?\]>$)");
-    return std::regex_match(repr, rgx);
-}
+bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Semaphore|asyncio::BoundedSemaphore", "locked|unlocked", R"((, value:\d+)?(, waiters:\d+)?)"); }
 
 // A task's body for `asyncio.create_task(sem.acquire())`.
 asyncio::Coro<bool> acquire_of(asyncio::Semaphore& sem) { co_return co_await sem.acquire(); }

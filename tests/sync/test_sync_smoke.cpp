@@ -100,3 +100,29 @@ TEST(SyncSmoke, AwaitersWorkInWaitForAndGather) {
 }
 
 }  // namespace
+
+namespace {
+namespace asyncio = concurrence::asyncio;
+
+// Python's asyncio.create_task(lock.acquire()) and create_task(q.get()): an awaiter runs in a
+// task of its own.
+TEST(SyncSmoke, CreateTaskOfAnAwaiter) {
+    auto main = []() -> asyncio::Coro<> {
+        asyncio::Lock lock;
+        asyncio::Queue<int> q;
+        co_await lock.acquire();
+        asyncio::Task<bool> acquirer = asyncio::create_task(lock.acquire(), "acquirer");
+        asyncio::Task<int> getter = asyncio::create_task(q.get());
+        co_await asyncio::sleep(0);
+        EXPECT_FALSE(acquirer.done());
+        EXPECT_EQ(acquirer.get_name(), "acquirer");
+        lock.release();
+        q.put_nowait(5);
+        EXPECT_TRUE(co_await acquirer);
+        EXPECT_EQ(co_await getter, 5);
+        EXPECT_TRUE(lock.locked());
+    };
+    asyncio::run(main());
+}
+
+}  // namespace

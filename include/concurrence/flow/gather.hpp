@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "concurrence/flow/outcome.hpp"
+#include "concurrence/task/awaitable.hpp"
 #include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
 
@@ -65,22 +66,11 @@ struct awaitable_traits<Future<T>> {
 // Any other awaiter (a lock's acquire(), a queue's get(), sleep()...) runs in a task of its
 // own, as Python's ensure_future wraps any awaitable.
 template <class X>
-concept PlainAwaiter = std::move_constructible<X> && requires(X& x, std::coroutine_handle<> h) {
-    { x.await_ready() } -> std::convertible_to<bool>;
-    x.await_suspend(h);
-    x.await_resume();
-};
-template <class X>
     requires PlainAwaiter<X>
 struct awaitable_traits<X> {
-    using value = decltype(std::declval<X&>().await_resume());
+    using value = awaiter_value_t<X>;
     using handle = Task<value>;
 };
-
-template <class T, class A>
-Coro<T> await_in_task(A awaiter) {
-    co_return co_await awaiter;
-}
 
 template <class X>
 concept Gatherable = requires { typename awaitable_traits<std::remove_cvref_t<X>>::handle; };

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "concurrence/loop/event_loop.hpp"
+#include "concurrence/task/awaitable.hpp"
 #include "concurrence/task/coro.hpp"
 #include "concurrence/task/done_awaiter.hpp"
 #include "concurrence/task/future.hpp"
@@ -80,6 +81,15 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string name = {}) {
     return get_running_loop().create_task(std::move(coro), std::move(name));
+}
+
+// Python's create_task(lock.acquire()), create_task(q.get()): an awaiter that is not a
+// coroutine runs in a task of its own.
+template <class A>
+    requires detail::PlainAwaiter<std::remove_cvref_t<A>>
+auto create_task(A&& awaiter, std::string name = {}) {
+    using D = std::remove_cvref_t<A>;
+    return create_task(detail::await_in_task<detail::awaiter_value_t<D>>(D(std::forward<A>(awaiter))), std::move(name));
 }
 
 template <class T>
