@@ -1,10 +1,10 @@
 # The two commands of the README, and a few more. Each target installs what it is missing.
 #   make demo    build and run the tutorial's two programs, with their timing
 #   make test    build and run every test: g++ optimised, ASan+UBSan, TSan, clang++
-#   make bench   our benchmarks and the peers' in one run (BENCH=spawn,timers,pingpong to choose)
+#   make bench   our benchmarks and the peers' in one run (BENCH=spawn,timers,pingpong,W6 to choose)
 SHELL := /bin/bash
 JOBS  ?= 2
-BENCH ?= seed,spawn,timers,pingpong
+BENCH ?= seed,spawn,timers,pingpong,W6
 
 .PHONY: all deps demo test test-release test-asan test-tsan test-clang bench clean
 

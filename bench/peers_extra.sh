@@ -30,4 +30,9 @@ extra_pass() {
     concurrence_prog spawn bench_w1_spawn "$N_SPAWN" eager  # impl concurrence-eager
     concurrence_prog timers bench_w2_timers "$N_TIMERS"
     concurrence_prog pingpong bench_w3_pingpong "$M_PING"
+    concurrence_prog thread-create bench_w6_thread_create "$N_CREATE"
+    concurrence_prog lock bench_w6_lock "$N_LOCK"
+    concurrence_prog queue-threads bench_w6_queue_threads "$N_QUEUE"
+    concurrence_prog pool bench_w6_pool "$N_POOL"
+    concurrence_prog cpu-split bench_w6_cpu_split "$N_CPU"
 }

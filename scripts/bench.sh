@@ -4,7 +4,7 @@
 #   scripts/bench.sh [WORKLOADS] [PEERS]      (what `make bench BENCH=... PEERS=...` runs)
 #
 # WORKLOADS: comma-separated names of ../shared/peers/README.md (seed, spawn, timers,
-#            pingpong, echo, http, threads, W0..W6, seed-async, ...); default seed,spawn,timers,pingpong
+#            pingpong, echo, http, threads, W0..W6, seed-async, ...); default seed,spawn,timers,pingpong,W6
 # PEERS:     all (default), a peer name or glob ('concurrence', 'go*'), comma-separated
 # Environment: REPEAT (passes, run.sh's default 3), N_SPAWN, N_TIMERS, ... (see run.sh),
 #              SKIP_INSTALL=1 (do not run the peers' install.sh).
@@ -13,7 +13,7 @@
 # into build/peers; every RESULT line goes to build/bench/results.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORKLOADS=${1:-seed,spawn,timers,pingpong}
+WORKLOADS=${1:-seed,spawn,timers,pingpong,W6}
 PEERS=${2:-all}
 PEERS_DIR=$ROOT/../shared/peers
 BENCH_BIN=$ROOT/build/release/bench
@@ -39,6 +39,14 @@ if [ ! -x "$PEERS_DIR/run.sh" ]; then
         spawn | W1) progs=("bench_w1_spawn ${N_SPAWN:-1000000}" "bench_w1_spawn ${N_SPAWN:-1000000} eager") ;;
         timers | W2) progs=("bench_w2_timers ${N_TIMERS:-1000000}") ;;
         pingpong | W3) progs=("bench_w3_pingpong ${M_PING:-1000000}") ;;
+        thread-create) progs=("bench_w6_thread_create ${N_CREATE:-10000}") ;;
+        lock) progs=("bench_w6_lock ${N_LOCK:-10000000}") ;;
+        queue-threads) progs=("bench_w6_queue_threads ${N_QUEUE:-1000000}") ;;
+        pool) progs=("bench_w6_pool ${N_POOL:-100000}") ;;
+        cpu-split) progs=("bench_w6_cpu_split ${N_CPU:-50000000}") ;;
+        threads | W6) progs=("bench_w6_thread_create ${N_CREATE:-10000}" "bench_w6_lock ${N_LOCK:-10000000}"
+                             "bench_w6_queue_threads ${N_QUEUE:-1000000}" "bench_w6_pool ${N_POOL:-100000}"
+                             "bench_w6_cpu_split ${N_CPU:-50000000}") ;;
         *) echo "bench.sh: no concurrence program for '$w' yet" >&2; continue ;;
         esac
         for p in "${progs[@]}"; do

@@ -6,6 +6,9 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/bridge/run_coroutine_threadsafe.hpp"
+#include "concurrence/bridge/run_in_executor.hpp"
+#include "concurrence/bridge/wrap_future.hpp"
 #include "concurrence/flow/as_completed.hpp"
 #include "concurrence/flow/async_with.hpp"
 #include "concurrence/flow/gather.hpp"

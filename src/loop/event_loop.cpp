@@ -51,6 +51,7 @@ std::atomic<std::uint64_t> loop_serials{0};
 
 EventLoop::EventLoop()
     : engine_(std::make_unique<Engine>()),
+      postbox_(std::make_shared<detail::LoopPostbox>(this)),
       serial_(loop_serials.fetch_add(1, std::memory_order_relaxed) + 1),
       debug_(debug_from_environment()) {}
 
@@ -112,6 +113,18 @@ void EventLoop::post_threadsafe(detail::HandleCore* h) {
     // One write per batch: the loop clears the flag before it drains the list, so a post
     // that sees the flag still set is drained by that pass.
     if (!e.wakeup_pending.exchange(true, std::memory_order_acq_rel)) e.poller->wakeup();
+}
+
+bool EventLoop::post_if_open(const std::function<detail::HandleCore*()>& make) {
+    Engine& e = *engine_;
+    {
+        std::lock_guard guard(e.posted_mutex);
+        if (closed_.load(std::memory_order_relaxed)) return false;
+        e.posted.push_back(make());
+        posted_pending_.store(true, std::memory_order_release);
+    }
+    if (!e.wakeup_pending.exchange(true, std::memory_order_acq_rel)) e.poller->wakeup();
+    return true;
 }
 
 void EventLoop::take_posted() {
@@ -201,6 +214,14 @@ void EventLoop::close() {
     if (running_) throw RuntimeError("Cannot close a running event loop");
     if (closed_) return;
     Engine& e = *engine_;
+    {
+        std::lock_guard guard(postbox_->mutex_);
+        postbox_->loop_ = nullptr;
+    }
+    // Python's close(): the default executor is told to stop, not waited for; its threads are
+    // joined when the loop is destroyed (the executor's destructor).
+    executor_shutdown_called_ = true;
+    if (default_executor_) detail::shutdown_without_waiting(*default_executor_);
     while (!ready_.empty()) ready_.pop()->discard_ready();
     {
         std::lock_guard guard(e.posted_mutex);

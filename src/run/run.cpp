@@ -46,6 +46,9 @@ void Runner::close() {
         ~CloseLoop() { loop.close(); }
     } close_loop{*loop_};
     detail::cancel_all_tasks(*loop_);
+    // Python's Runner.close: the default executor's threads are joined, waiting at most
+    // THREAD_JOIN_TIMEOUT (300 s), while the loop runs.
+    loop_->run_until_complete(loop_->shutdown_default_executor(300));
 }
 
 }  // namespace concurrence::asyncio

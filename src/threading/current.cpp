@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <new>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -29,11 +30,41 @@ std::atomic<unsigned long> name_counter{1};
 struct AliveThreads {
     std::mutex mutex;
     std::vector<std::shared_ptr<ThreadState>> states;  // in the order they became alive
+    // Non-daemon threads started and not joined yet: exit() joins them (a thread leaves
+    // `states` before its thread_local destructors run; it leaves this list once joined).
+    std::vector<std::shared_ptr<ThreadState>> to_join_at_exit;
 };
 
+void forget_other_threads_after_fork() noexcept;
+
 AliveThreads& alive_threads() {
-    static auto* const alive = new AliveThreads;
+    static auto* const alive = [] {
+        pthread_atfork(nullptr, nullptr, &forget_other_threads_after_fork);
+        return new AliveThreads;
+    }();
     return *alive;
+}
+
+// In a child of fork(), only the forking thread exists. As CPython's threading._after_fork,
+// the others are forgotten: the list holds only the calling thread again. Their states are
+// left untouched (their mutexes may have been copied locked) and kept for ever, and the list's
+// own mutex, which another thread may have held at the fork, is made anew.
+void forget_other_threads_after_fork() noexcept {
+    AliveThreads& alive = alive_threads();
+    new (&alive.mutex) std::mutex;
+    static auto* const forgotten = new std::vector<std::shared_ptr<ThreadState>>;
+    const ThreadState* const self = current_state();
+    std::vector<std::shared_ptr<ThreadState>> kept;
+    for (auto& state : alive.states) {
+        if (state.get() == self) {
+            kept.push_back(std::move(state));
+        } else {
+            forgotten->push_back(std::move(state));
+        }
+    }
+    alive.states = std::move(kept);
+    for (auto& state : alive.to_join_at_exit) forgotten->push_back(std::move(state));
+    alive.to_join_at_exit.clear();
 }
 
 // A thread we did not start gets a Thread the first time it asks for current_thread(); the
@@ -78,6 +109,32 @@ void remove_alive(const ThreadState* state) {
     if (it != alive.states.end()) alive.states.erase(it);
 }
 
+void add_to_join_at_exit(std::shared_ptr<ThreadState> state) {
+    auto& alive = alive_threads();
+    std::lock_guard lock(alive.mutex);
+    alive.to_join_at_exit.push_back(std::move(state));
+}
+
+void remove_from_join_at_exit(const ThreadState* state) {
+    auto& alive = alive_threads();
+    std::lock_guard lock(alive.mutex);
+    std::erase_if(alive.to_join_at_exit, [&](const auto& s) { return s.get() == state; });
+}
+
+std::shared_ptr<ThreadState> next_to_join_at_exit(const ThreadState* except) {
+    auto& alive = alive_threads();
+    std::lock_guard lock(alive.mutex);
+    for (const auto& state : alive.to_join_at_exit)
+        if (state.get() != except) return state;
+    return nullptr;
+}
+
+std::vector<std::shared_ptr<ThreadState>> alive_states() {
+    auto& alive = alive_threads();
+    std::lock_guard lock(alive.mutex);
+    return alive.states;
+}
+
 std::string new_name(const char* prefix) {
     return prefix + std::to_string(name_counter.fetch_add(1, std::memory_order_relaxed));
 }
@@ -114,14 +171,15 @@ Thread& current_thread() {
     return *detail::current;
 }
 
-unsigned long get_ident() noexcept {
-    const pthread_t self = pthread_self();
+unsigned long detail::ident_of(pthread_t thread) noexcept {
     if constexpr (std::is_pointer_v<pthread_t>) {
-        return reinterpret_cast<unsigned long>(self);
+        return reinterpret_cast<unsigned long>(thread);
     } else {
-        return static_cast<unsigned long>(self);
+        return static_cast<unsigned long>(thread);
     }
 }
+
+unsigned long get_ident() noexcept { return detail::ident_of(pthread_self()); }
 
 unsigned long get_native_id() noexcept { return static_cast<unsigned long>(gettid()); }
 
@@ -132,11 +190,8 @@ std::size_t active_count() {
 }
 
 std::vector<Thread> enumerate() {
-    auto& alive = detail::alive_threads();
-    std::lock_guard lock(alive.mutex);
     std::vector<Thread> threads;
-    threads.reserve(alive.states.size());
-    for (const auto& state : alive.states) threads.push_back(detail::ThreadAccess::view(state));
+    for (auto& state : detail::alive_states()) threads.push_back(detail::ThreadAccess::view(std::move(state)));
     return threads;
 }
 

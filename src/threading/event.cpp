@@ -11,12 +11,12 @@ bool Event::is_set() const {
 }
 
 void Event::set() {
-    {
-        std::lock_guard lock(mutex_);
-        if (flag_) return;
-        flag_ = true;
-        ++sets_;
-    }
+    // Notified under the lock: a waiter that wakes may destroy the Event at once (a common
+    // "set, then the waiter cleans up" hand-off), so set() must be done with it by then.
+    std::lock_guard lock(mutex_);
+    if (flag_) return;
+    flag_ = true;
+    ++sets_;
     changed_.notify_all();
 }
 

@@ -5,11 +5,14 @@
 
 namespace concurrence::threading {
 
-bool Lock::acquire_checked(bool blocking, Delay timeout) {
-    // Python's order of checks (Python/thread.c, PyThread_ParseTimeoutArg).
+void detail::check_acquire_arguments(bool blocking, Delay timeout) {
     if (!blocking) throw ValueError("can't specify a timeout for a non-blocking call");
     if (timeout.is_nan()) throw ValueError("Invalid value NaN (not a number)");
     if (timeout.nanoseconds() < 0) throw ValueError("timeout value must be a non-negative number");
+}
+
+bool Lock::acquire_checked(bool blocking, Delay timeout) {
+    detail::check_acquire_arguments(blocking, timeout);
     if (try_acquire()) return true;
     if (!timeout.is_positive()) return false;
     return acquire_contended(detail::monotonic_now_ns() + timeout.nanoseconds());

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
 
 #include "threading/current.hpp"
@@ -51,28 +52,41 @@ void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
     {
         std::lock_guard lock(mutex_);
         if (phase_ != Phase::initial) throw RuntimeError("threads can only be started once");
-        phase_ = Phase::starting;
+        // Running from here on, as Python's start() promises when it returns; it does not wait
+        // for the new thread to run (Python's does): what start() promises is all set here,
+        // and native_id(), which only the thread itself can learn, waits for it if asked early.
+        phase_ = Phase::running;
+        if (!daemon_) {
+            static const bool registered = std::atexit(&ThreadState::wait_for_non_daemon_threads) == 0;
+            (void)registered;
+        }
     }
+    add_alive(self);  // before the thread runs, so that enumerate() lists it once start() returns
+    if (!daemon()) add_to_join_at_exit(self);
     try {
         std::lock_guard lock(handle_mutex_);
         handle_ = std::thread(&ThreadState::bootstrap, self);
+        std::lock_guard state_lock(mutex_);
+        if (!ident_) ident_ = ident_of(handle_.native_handle());
     } catch (const std::system_error&) {
+        remove_alive(this);
+        remove_from_join_at_exit(this);
         std::lock_guard lock(mutex_);
         phase_ = Phase::initial;
         throw RuntimeError("can't start new thread");
     }
-    // Python's start() waits for the thread to run, so that ident() and is_alive() hold after it.
-    std::unique_lock lock(mutex_);
-    phase_changed_.wait(lock, [&] { return phase_ != Phase::starting; });
 }
 
 void ThreadState::bootstrap(std::shared_ptr<ThreadState> self) {
     Thread view = ThreadAccess::view(self);
     set_current_thread(&view);
     set_os_thread_name(self->name());
-    add_alive(self);  // before start() returns, so that enumerate() lists the thread
-    self->enter_running();
-    self->phase_changed_.notify_all();
+    {
+        std::lock_guard lock(self->mutex_);
+        self->ident_ = get_ident();
+        self->native_id_ = get_native_id();
+    }
+    self->phase_changed_.notify_all();  // native_id() may be waiting
 
     try {
         self->target_->run();
@@ -91,16 +105,42 @@ void ThreadState::bootstrap(std::shared_ptr<ThreadState> self) {
     self->phase_changed_.notify_all();
 }
 
+void ThreadState::wait_for_non_daemon_threads() {
+    const ThreadState* const exiting = current_state();
+    while (std::shared_ptr<ThreadState> pending = next_to_join_at_exit(exiting)) {
+        // Joined, as CPython's _shutdown does: the thread has run its thread_local destructors
+        // (its threading::local values) before exit() goes on to the static ones. A child of
+        // fork() has an empty list (see current.cpp).
+        pending->wait_and_reap();
+        remove_from_join_at_exit(pending.get());
+    }
+}
+
 void ThreadState::join(std::optional<Delay> timeout) {
     if (kind_ == Kind::dummy) throw RuntimeError("cannot join a dummy thread");
     {
         std::lock_guard lock(mutex_);
-        if (phase_ == Phase::initial || phase_ == Phase::starting)
+        if (phase_ == Phase::initial)
             throw RuntimeError("cannot join thread before it is started");
     }
     if (current_state() == this) throw RuntimeError("cannot join current thread");
     if (timeout && timeout->is_nan()) throw ValueError("Invalid value NaN (not a number)");
-    if (wait_finished(timeout)) reap();
+    if (!timeout) {
+        wait_and_reap();
+    } else if (wait_finished(timeout)) {
+        reap();
+    }
+}
+
+void ThreadState::wait_and_reap() {
+    {
+        // The OS join is the wait: one sleep, where waiting for the finished phase and then
+        // joining would be two (the cost of a short thread is mostly such round trips).
+        std::lock_guard lock(handle_mutex_);
+        if (handle_.joinable()) handle_.join();
+    }
+    wait_finished(std::nullopt);  // at once if joined above; else joined elsewhere, or not ours
+    remove_from_join_at_exit(this);
 }
 
 void ThreadState::let_go() noexcept {
@@ -116,8 +156,7 @@ void ThreadState::let_go() noexcept {
         if (handle_.joinable()) handle_.detach();
         return;
     }
-    wait_finished(std::nullopt);
-    reap();
+    wait_and_reap();
 }
 
 bool ThreadState::wait_finished(std::optional<Delay> timeout) {
@@ -133,8 +172,11 @@ bool ThreadState::wait_finished(std::optional<Delay> timeout) {
 }
 
 void ThreadState::reap() {
-    std::lock_guard lock(handle_mutex_);
-    if (handle_.joinable()) handle_.join();
+    {
+        std::lock_guard lock(handle_mutex_);
+        if (handle_.joinable()) handle_.join();
+    }
+    remove_from_join_at_exit(this);
 }
 
 void ThreadState::mark_finished() {
@@ -180,7 +222,10 @@ std::optional<unsigned long> ThreadState::ident() const {
 }
 
 std::optional<unsigned long> ThreadState::native_id() const {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // Started, but the thread has not told its kernel id yet: it is about to.
+    if (kind_ == Kind::started_here && phase_ != Phase::initial)
+        phase_changed_.wait(lock, [&] { return native_id_.has_value(); });
     return native_id_;
 }
 

@@ -48,17 +48,22 @@ public:
     std::optional<unsigned long> native_id() const;
 
 private:
-    enum class Phase { initial, starting, running, finished };
+    enum class Phase { initial, running, finished };
 
     static void bootstrap(std::shared_ptr<ThreadState> self);
+    // Python's threading._shutdown, run by exit() (main returning): waits for every non-daemon
+    // thread started through Thread, even one whose Thread object was leaked.
+    static void wait_for_non_daemon_threads();
     void enter_running();
     bool wait_finished(std::optional<Delay> timeout);
     // Joins the OS thread once, whoever asks first; it has finished our part already.
     void reap();
+    // join() without a timeout: waits for the OS thread's end, and joins it.
+    void wait_and_reap();
 
     const Kind kind_;
     mutable std::mutex mutex_;
-    std::condition_variable phase_changed_;
+    mutable std::condition_variable phase_changed_;
     Phase phase_ = Phase::initial;
     std::string name_;
     bool daemon_;

@@ -15,9 +15,12 @@ Layers, low to high (a layer may include its own and the lower ones):
     queues    include/concurrence/queues, src/queues      (above sync)
     run       include/concurrence/run, src/run
     threading include/concurrence/threading, src/threading   (beside the chain: base only)
+    thread_queue  include/concurrence/thread_queue, src/thread_queue  (Python's queue: base, threading)
+    futures   include/concurrence/futures, src/futures   (concurrent.futures: base, threading)
+    bridge    include/concurrence/bridge, src/bridge     (loop <-> threads: above task, flow and futures)
 
 and three more rules:
-  * the umbrella headers include/concurrence/{asyncio,threading,concurrence}.hpp may include
+  * the umbrella headers include/concurrence/{asyncio,threading,queue,futures}.hpp may include
     any public header;
   * a public header (include/) never includes a private one (src/);
   * nothing includes an umbrella header except another umbrella header.
@@ -41,10 +44,13 @@ LAYERS = {
     "queues": {"base", "io", "loop", "task", "sync", "queues"},
     "run": {"base", "io", "loop", "task", "flow", "run"},
     "threading": {"base", "threading"},
+    "thread_queue": {"base", "threading", "thread_queue"},
+    "futures": {"base", "threading", "futures"},
+    "bridge": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge"},
 }
 # folders that count as another layer
 ALIASES = {"detail": "base"}
-UMBRELLAS = {"asyncio.hpp", "threading.hpp", "concurrence.hpp"}
+UMBRELLAS = {"asyncio.hpp", "threading.hpp", "queue.hpp", "futures.hpp", "concurrence.hpp"}
 SOURCE_EXT = (".hpp", ".h", ".ipp", ".cpp", ".cc")
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -11,30 +11,7 @@
 #include "concurrence/detail/frame_pool.hpp"
 #include "semantic/support.hpp"
 
-namespace {
-std::atomic<long> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "allocation_counter.hpp"
 
 namespace {
 namespace asyncio = concurrence::asyncio;
@@ -83,7 +60,7 @@ TEST(SteadyStateAllocations, WaitingOnQueuesAndLocksAllocatesNothing) {
         // The rounds run inline in this one coroutine: a coroutine frame larger than the
         // frame pool's biggest class (512 bytes) would be a heap allocation of its own.
         for (int i = 0; i < warm_up + measured; ++i) {
-            if (i == warm_up) before = g_allocations.load();
+            if (i == warm_up) before = allocation_counter::allocations.load();
             {
                 auto held = co_await p.lock.scoped();
                 co_await p.to_pong.put(i);
@@ -104,7 +81,7 @@ TEST(SteadyStateAllocations, WaitingOnQueuesAndLocksAllocatesNothing) {
             }
             if (co_await p.to_ping.get() != i + 1) wrong = true;
         }
-        const long after = g_allocations.load();
+        const long after = allocation_counter::allocations.load();
         co_await other;
         EXPECT_FALSE(wrong);
         co_return after - before;

@@ -17,6 +17,8 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +29,37 @@
 #include "concurrence/loop/runnable.hpp"
 #include "concurrence/loop/task_registry.hpp"
 
+namespace concurrence::futures {
+class ThreadPoolExecutor;
+}
+
 namespace concurrence::asyncio {
+
+class EventLoop;
+
+namespace detail {
+
+// How other threads reach a loop when they may outlive it (executor workers, bridges): a post
+// to a loop that is closed or gone is refused, never undefined behaviour.
+class LoopPostbox {
+public:
+    explicit LoopPostbox(EventLoop* loop) : loop_(loop) {}
+    // Posts callback as call_soon_threadsafe does; false (callback untouched) if the loop is
+    // closed or destroyed.
+    template <class F>
+    bool call_soon_threadsafe(F&& callback);
+
+private:
+    friend class concurrence::asyncio::EventLoop;
+    std::mutex mutex_;
+    EventLoop* loop_;  // null once the loop is closed
+};
+
+// close() shuts the default executor down without waiting (Python's executor.shutdown(
+// wait=False)); defined in the bridge layer, so that the loop layer knows no executor.
+void shutdown_without_waiting(futures::ThreadPoolExecutor& executor) noexcept;
+
+}  // namespace detail
 
 template <class T>
 class Coro;
@@ -105,6 +137,16 @@ public:
         return Handle(h);
     }
 
+    // For the layers above: call_soon_threadsafe without a Handle. The loop holds the only
+    // reference, so the callback is destroyed on the loop's thread (after it ran, or when
+    // close() drops it), never by the poster. False, callback untouched, if the loop is closed.
+    template <class F>
+    bool call_soon_threadsafe_unhandled(F&& callback) {
+        return post_if_open([&]() -> detail::HandleCore* {
+            return new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
+        });
+    }
+
     // ---- tasks and futures (defined in the task layer)
     // With the eager factory, the new task's first step runs inside create_task.
     template <class T>
@@ -113,6 +155,22 @@ public:
     TaskFactory get_task_factory() const { return task_factory_; }
     template <class T = void>
     Future<T> create_future();
+
+    // ---- threads (defined in the bridge layer, concurrence/bridge/)
+    // Python's loop.run_in_executor(None | executor, func, *args): func(args...) runs in the
+    // executor (None: the loop's default ThreadPoolExecutor, made on first use); the returned
+    // asyncio::Future gets its outcome, and cancelling that future cancels the call if it has
+    // not started. Throws RuntimeError "Executor shutdown has been called" once
+    // shutdown_default_executor() ran.
+    template <class F, class... Args>
+    auto run_in_executor(std::nullptr_t, F&& func, Args&&... args);
+    template <class Executor, class F, class... Args>
+    auto run_in_executor(Executor& executor, F&& func, Args&&... args);
+    // The executor run_in_executor(nullptr, ...) uses from now on; the loop shuts it down.
+    void set_default_executor(std::shared_ptr<futures::ThreadPoolExecutor> executor);
+    // Python's coroutine loop.shutdown_default_executor(timeout): shuts the default executor
+    // down, waiting for its threads (the loop goes on running meanwhile). asyncio::run calls it.
+    Coro<void> shutdown_default_executor(std::optional<Delay> timeout = std::nullopt);
 
     // ---- debug mode (Python's loop.set_debug; CONCURRENCE_DEBUG=1 turns it on for new loops)
     void set_debug(bool enabled) { debug_ = enabled; }
@@ -146,6 +204,12 @@ public:
     // Throws Python's errors for running a loop that is running, or inside another loop.
     void check_can_run() const;
     static std::int64_t seconds_to_ns(double when);
+    // For other threads that may outlive the loop (see LoopPostbox); made with the loop.
+    const std::shared_ptr<detail::LoopPostbox>& postbox() const { return postbox_; }
+    // The default executor (null until first needed) and whether it was shut down.
+    std::shared_ptr<futures::ThreadPoolExecutor>& default_executor() { return default_executor_; }
+    bool executor_shutdown_called() const { return executor_shutdown_called_; }
+    void set_executor_shutdown_called() { executor_shutdown_called_ = true; }
     // Async-signal-safe: asks the loop to call the interrupt callback on its thread, soon.
     // (asyncio::Runner turns SIGINT into the cancellation of its main task this way.)
     void interrupt_from_signal() noexcept;
@@ -164,6 +228,7 @@ private:
         return TimerHandle(h);
     }
     void post_threadsafe(detail::HandleCore* h);
+    bool post_if_open(const std::function<detail::HandleCore*()>& make);
     void take_posted();
     [[gnu::always_inline]] inline void run_once();
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
@@ -172,6 +237,9 @@ private:
 
     std::unique_ptr<Engine> engine_;
     detail::ReadyQueue ready_;
+    std::shared_ptr<detail::LoopPostbox> postbox_;
+    std::shared_ptr<futures::ThreadPoolExecutor> default_executor_;
+    bool executor_shutdown_called_ = false;
     detail::TaskRegistry tasks_;  // pending tasks (all_tasks, cancelling leftovers)
     ExceptionHandler exception_handler_;
     std::function<void()> interrupt_callback_;
@@ -184,6 +252,12 @@ private:
     std::atomic<bool> closed_{false};
     std::atomic<bool> posted_pending_{false};  // call_soon_threadsafe left something to take
 };
+
+template <class F>
+bool detail::LoopPostbox::call_soon_threadsafe(F&& callback) {
+    std::lock_guard guard(mutex_);
+    return loop_ && loop_->call_soon_threadsafe_unhandled(std::forward<F>(callback));
+}
 
 // The loop running in this thread; throws RuntimeError("no running event loop") if none.
 EventLoop& get_running_loop();

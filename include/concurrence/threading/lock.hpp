@@ -25,6 +25,16 @@
 
 namespace concurrence::threading {
 
+namespace detail {
+// Python's timeout=-1, "no timeout", in nanoseconds.
+inline constexpr Delay::rep no_acquire_timeout_ns = -1'000'000'000;
+// Python's checks of acquire(blocking, timeout), in its order (Python/thread.c,
+// PyThread_ParseTimeoutArg): ValueError "can't specify a timeout for a non-blocking call",
+// "Invalid value NaN (not a number)", "timeout value must be a non-negative number".
+// Called only when a timeout was given (timeout != -1).
+void check_acquire_arguments(bool blocking, Delay timeout);
+}  // namespace detail
+
 class Lock {
 public:
     Lock() = default;
@@ -61,7 +71,6 @@ private:
     static constexpr int unlocked = 0;
     static constexpr int locked_alone = 1;  // nobody sleeps on it
     static constexpr int contended = 2;     // somebody may sleep on it: release must wake one
-    static constexpr Delay::rep no_timeout = -1'000'000'000;  // Python's timeout=-1
 
     bool try_acquire() noexcept {
         int expected = unlocked;
@@ -78,7 +87,7 @@ private:
 };
 
 inline bool Lock::acquire(bool blocking, Delay timeout) {
-    if (timeout.nanoseconds() != no_timeout) return acquire_checked(blocking, timeout);
+    if (timeout.nanoseconds() != detail::no_acquire_timeout_ns) return acquire_checked(blocking, timeout);
     if (try_acquire()) return true;
     return blocking && acquire_contended(-1);
 }
