@@ -17,6 +17,12 @@ inline void* counted_alloc(std::size_t n) {
 }
 }  // namespace allocation_counter
 
+// g++ at -O1 and above inlines these into gtest's `new TestClass` / `delete` pairs and then
+// takes our free() for a mismatch with operator new: it is not one, both are ours.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n) { return allocation_counter::counted_alloc(n); }
 void* operator new[](std::size_t n) { return allocation_counter::counted_alloc(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
@@ -31,3 +37,6 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/threading/timeout_max.hpp"
 #include "threading/futex.hpp"
 
 namespace concurrence::futures::detail {
@@ -35,8 +36,10 @@ inline void cpu_relax() noexcept {
 
 // The absolute CLOCK_MONOTONIC deadline of a timeout: -1 for none (std::nullopt), now for a
 // timeout <= 0 or NaN (Python's Condition.wait with such a timeout only looks).
-inline std::int64_t deadline_of(const std::optional<Delay>& timeout) noexcept {
+// Throws OverflowError past threading::TIMEOUT_MAX.
+inline std::int64_t deadline_of(const std::optional<Delay>& timeout) {
     if (!timeout) return -1;
+    threading::detail::check_timeout_max(*timeout);
     const std::int64_t now = monotonic_now_ns();
     return timeout->is_positive() ? now + timeout->nanoseconds() : now;
 }

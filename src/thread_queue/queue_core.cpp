@@ -58,6 +58,7 @@ std::uint64_t QueueCore::wait_to_put(bool block, const std::optional<Delay>& tim
             const std::int64_t deadline = monotonic_now_ns() + timeout->nanoseconds();
             while (full()) {
                 if (timeout->is_nan()) throw_nan_timeout();  // Python: wait(nan) raises
+                threading::detail::check_timeout_max(*timeout);  // as wait(huge)
                 if (monotonic_now_ns() >= deadline) throw Full();
                 sleep_for_room(deadline);
                 if (shutdown_.load(std::memory_order_relaxed)) throw ShutDown();
@@ -96,6 +97,7 @@ std::uint64_t QueueCore::wait_to_get(threading::Lock& held, bool block, const st
         const std::int64_t deadline = monotonic_now_ns() + timeout->nanoseconds();
         while (empty()) {
             if (timeout->is_nan()) throw_nan_timeout();
+            threading::detail::check_timeout_max(*timeout);
             if (monotonic_now_ns() >= deadline) throw Empty();
             sleep_for_item(held, deadline);
             if (shut_and_empty()) throw ShutDown();

@@ -64,6 +64,7 @@ bool Condition::wait(std::optional<Delay> timeout) {
     if (!is_owned()) throw RuntimeError("cannot wait on un-acquired lock");
     std::int64_t deadline_ns = -1;
     if (timeout) {
+        detail::check_timeout_max(*timeout);
         // Python: a timeout that is not > 0 (NaN included) only polls.
         const bool positive = !timeout->is_nan() && timeout->is_positive();
         deadline_ns = positive ? detail::monotonic_now_ns() + timeout->nanoseconds() : 0;

@@ -37,6 +37,7 @@ bool Event::wait(Delay timeout) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.nanoseconds());
     std::unique_lock lock(mutex_);
     if (flag_ || !timeout.is_positive()) return flag_;
+    detail::check_timeout_max(timeout);  // as Python: only when it would wait
     const auto seen = sets_;
     return changed_.wait_until(lock, deadline, [&] { return flag_ || sets_ != seen; });
 }

@@ -9,6 +9,7 @@ void detail::check_acquire_arguments(bool blocking, Delay timeout) {
     if (!blocking) throw ValueError("can't specify a timeout for a non-blocking call");
     if (timeout.is_nan()) throw ValueError("Invalid value NaN (not a number)");
     if (timeout.nanoseconds() < 0) throw ValueError("timeout value must be a non-negative number");
+    check_timeout_max(timeout);
 }
 
 bool Lock::acquire_checked(bool blocking, Delay timeout) {

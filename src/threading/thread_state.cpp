@@ -37,8 +37,8 @@ ThreadState::ThreadState(Kind kind, std::string name, bool daemon)
 }
 
 ThreadState::~ThreadState() {
-    // Every owner joins or detaches before letting go; this only guards against std::terminate.
-    if (handle_.joinable()) handle_.detach();
+    // Every owner joins or detaches before letting go; this only guards against a leaked thread.
+    if (joinable_) pthread_detach(handle_);
 }
 
 void ThreadState::enter_running() {
@@ -63,12 +63,7 @@ void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
     }
     add_alive(self);  // before the thread runs, so that enumerate() lists it once start() returns
     if (!daemon()) add_to_join_at_exit(self);
-    try {
-        std::lock_guard lock(handle_mutex_);
-        handle_ = std::thread(&ThreadState::bootstrap, self);
-        std::lock_guard state_lock(mutex_);
-        if (!ident_) ident_ = ident_of(handle_.native_handle());
-    } catch (const std::system_error&) {
+    if (!spawn(self)) {
         remove_alive(this);
         remove_from_join_at_exit(this);
         std::lock_guard lock(mutex_);
@@ -77,7 +72,30 @@ void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
     }
 }
 
-void ThreadState::bootstrap(std::shared_ptr<ThreadState> self) {
+bool ThreadState::spawn(const std::shared_ptr<ThreadState>& self) {
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return false;
+    const std::size_t stack_size = configured_stack_size();
+    bool created = stack_size == 0 || pthread_attr_setstacksize(&attributes, stack_size) == 0;
+    if (created) {
+        std::lock_guard lock(handle_mutex_);
+        self_ = self;  // the thread's own reference, adopted in bootstrap()
+        created = pthread_create(&handle_, &attributes, &ThreadState::bootstrap, this) == 0;
+        if (created) {
+            joinable_ = true;
+            std::lock_guard state_lock(mutex_);
+            if (!ident_) ident_ = ident_of(handle_);
+        } else {
+            self_.reset();
+        }
+    }
+    pthread_attr_destroy(&attributes);
+    return created;
+}
+
+void* ThreadState::bootstrap(void* arg) {
+    // self_ was set under handle_mutex_ before pthread_create, which orders it before this read.
+    std::shared_ptr<ThreadState> self = std::move(static_cast<ThreadState*>(arg)->self_);
     Thread view = ThreadAccess::view(self);
     set_current_thread(&view);
     set_os_thread_name(self->name());
@@ -103,6 +121,7 @@ void ThreadState::bootstrap(std::shared_ptr<ThreadState> self) {
         self->phase_ = Phase::finished;
     }
     self->phase_changed_.notify_all();
+    return nullptr;
 }
 
 void ThreadState::wait_for_non_daemon_threads() {
@@ -125,6 +144,7 @@ void ThreadState::join(std::optional<Delay> timeout) {
     }
     if (current_state() == this) throw RuntimeError("cannot join current thread");
     if (timeout && timeout->is_nan()) throw ValueError("Invalid value NaN (not a number)");
+    if (timeout) check_timeout_max(*timeout);
     if (!timeout) {
         wait_and_reap();
     } else if (wait_finished(timeout)) {
@@ -137,7 +157,7 @@ void ThreadState::wait_and_reap() {
         // The OS join is the wait: one sleep, where waiting for the finished phase and then
         // joining would be two (the cost of a short thread is mostly such round trips).
         std::lock_guard lock(handle_mutex_);
-        if (handle_.joinable()) handle_.join();
+        join_handle();
     }
     wait_finished(std::nullopt);  // at once if joined above; else joined elsewhere, or not ours
     remove_from_join_at_exit(this);
@@ -153,7 +173,8 @@ void ThreadState::let_go() noexcept {
     // A thread destroying its own Thread object cannot wait for itself.
     if (detach || current_state() == this) {
         std::lock_guard lock(handle_mutex_);
-        if (handle_.joinable()) handle_.detach();
+        if (joinable_) pthread_detach(handle_);
+        joinable_ = false;
         return;
     }
     wait_and_reap();
@@ -171,10 +192,15 @@ bool ThreadState::wait_finished(std::optional<Delay> timeout) {
     return phase_changed_.wait_until(lock, start + wait, finished);
 }
 
+void ThreadState::join_handle() noexcept {
+    if (joinable_) pthread_join(handle_, nullptr);
+    joinable_ = false;
+}
+
 void ThreadState::reap() {
     {
         std::lock_guard lock(handle_mutex_);
-        if (handle_.joinable()) handle_.join();
+        join_handle();
     }
     remove_from_join_at_exit(this);
 }

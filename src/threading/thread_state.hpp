@@ -4,12 +4,13 @@
 // Thread object was destroyed never touches freed memory.
 #pragma once
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "concurrence/threading/thread.hpp"
 
@@ -50,11 +51,16 @@ public:
 private:
     enum class Phase { initial, running, finished };
 
-    static void bootstrap(std::shared_ptr<ThreadState> self);
+    // The new thread's entry point; `arg` is the ThreadState, whose self_ it adopts.
+    static void* bootstrap(void* arg);
     // Python's threading._shutdown, run by exit() (main returning): waits for every non-daemon
     // thread started through Thread, even one whose Thread object was leaked.
     static void wait_for_non_daemon_threads();
     void enter_running();
+    // Creates the OS thread; false if the system refused.
+    bool spawn(const std::shared_ptr<ThreadState>& self);
+    // Joins the OS thread unless joined or detached already; under handle_mutex_.
+    void join_handle() noexcept;
     bool wait_finished(std::optional<Delay> timeout);
     // Joins the OS thread once, whoever asks first; it has finished our part already.
     void reap();
@@ -72,11 +78,18 @@ private:
 
     // Set before start(), then used and destroyed by the thread alone.
     std::unique_ptr<Target> target_;
+    // The started thread's reference to its state, handed over through pthread_create (one
+    // allocation fewer than std::thread's).
+    std::shared_ptr<ThreadState> self_;
 
-    // Guards handle_ alone, so that a long join never blocks readers of the state above.
+    // Guard the OS handle alone, so that a long join never blocks readers of the state above.
     std::mutex handle_mutex_;
-    std::thread handle_;
+    pthread_t handle_{};
+    bool joinable_ = false;  // started here, and neither joined nor detached yet
 };
+
+// threading.stack_size(): 0 for the system's default.
+std::size_t configured_stack_size() noexcept;
 
 // The private side of Thread, for src/threading.
 struct ThreadAccess {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <ctime>
 #include <future>
 #include <latch>
 #include <mutex>
@@ -130,6 +131,48 @@ TEST(CallSoonThreadsafe, WakesALoopBlockedWithNoTimersPromptly) {
     const auto returned = std::chrono::steady_clock::now();
     waker.join();
     EXPECT_LT(returned - posted, 10s);
+}
+
+// CPU time the calling thread has used.
+std::chrono::nanoseconds thread_cpu_time() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// "No busy loop": between posts, the loop thread sleeps in its poller. Posts arrive every few
+// milliseconds; over the run, the loop thread's CPU time stays a small fraction of the time
+// that passed (a spinning loop would use nearly all of its share, even on a loaded machine).
+TEST(CallSoonThreadsafe, ALoopWaitingForPostsSleepsInsteadOfSpinning) {
+    constexpr int posts = 40;
+    asyncio::EventLoop loop;
+    std::chrono::nanoseconds cpu_at_start{}, cpu_at_end{};
+    std::chrono::steady_clock::time_point wall_at_start, wall_at_end;
+    std::promise<void> running;
+    loop.call_soon([&] {
+        cpu_at_start = thread_cpu_time();
+        wall_at_start = std::chrono::steady_clock::now();
+        running.set_value();
+    });
+    int seen = 0;
+    std::thread poster([&] {
+        running.get_future().wait();
+        for (int i = 0; i < posts; ++i) {
+            std::this_thread::sleep_for(5ms);  // idle time for the loop, not synchronisation
+            loop.call_soon_threadsafe([&seen] { ++seen; });
+        }
+        loop.call_soon_threadsafe([&] {
+            cpu_at_end = thread_cpu_time();
+            wall_at_end = std::chrono::steady_clock::now();
+            loop.stop();
+        });
+    });
+    loop.run_forever();
+    poster.join();
+    EXPECT_EQ(seen, posts);
+    const auto cpu = cpu_at_end - cpu_at_start;
+    const auto wall = wall_at_end - wall_at_start;
+    EXPECT_LT(cpu * 5, wall) << "loop thread used " << cpu.count() << " ns of CPU in " << wall.count() << " ns";
 }
 
 TEST(CallSoonThreadsafe, PingPongWithABlockedLoopLosesNoWakeup) {

@@ -180,6 +180,32 @@ TEST(ThreadPoolMap, ResultsInInputOrder) {
     EXPECT_EQ(results, (std::vector<int>{0, 1, 4, 9, 16, 25, 36, 49, 64, 81}));
 }
 
+// Python's test_map with several iterables: fn gets one item of each, zip() stops at the
+// shortest, and a last non-range argument is the timeout.
+TEST(ThreadPoolMap, SeveralIterablesGoInStepUntilTheShortestEnds) {
+    futures::ThreadPoolExecutor pool(3);
+    const std::vector<int> bases{2, 3, 4, 5};
+    const std::vector<long> exponents{10, 2, 0};
+    std::vector<long> results;
+    const auto power = [](int base, long exponent) {
+        long r = 1;
+        for (long i = 0; i < exponent; ++i) r *= base;
+        return r;
+    };
+    for (long r : pool.map(power, bases, exponents)) results.push_back(r);
+    EXPECT_EQ(results, (std::vector<long>{1024, 9, 1}));
+    results.clear();
+    for (long r : pool.map(power, bases, exponents, 30)) results.push_back(r);
+    EXPECT_EQ(results, (std::vector<long>{1024, 9, 1}));
+    const std::vector<std::string> words{"a", "bb"};
+    std::vector<std::string> joined;
+    for (std::string& w : pool.map([](const std::string& w, int n, char c) { return w + std::string(static_cast<std::size_t>(n), c); },
+                                   words, bases, std::string("xyz")))
+        joined.push_back(w);
+    EXPECT_EQ(joined, (std::vector<std::string>{"axx", "bbyyy"}));
+    EXPECT_EQ(pool.map(power, bases, std::vector<long>{}).begin(), std::default_sentinel);
+}
+
 TEST(ThreadPoolMap, AnExceptionIsRaisedAtItsTurn) {
     futures::ThreadPoolExecutor pool(5);
     std::vector<int> divisors{2, 3, 0, 5};

@@ -212,4 +212,18 @@ TEST(WaitNoExecutor, InvalidReturnWhen) {
     EXPECT_THROW(futures::wait(fs, 0, static_cast<futures::ReturnWhen>(42)), concurrence::ValueError);
 }
 
+// Past threading::TIMEOUT_MAX: OverflowError, as Python's Condition/Event.wait raise it.
+// result() and exception() wait only for an unfinished future; wait() checks at once.
+TEST(TimeoutMax, ResultExceptionAndWaitRaiseOverflowErrorPastIt) {
+    const double too_long = threading::TIMEOUT_MAX * 2;
+    auto done = successful_future();
+    EXPECT_EQ(done.result(too_long), 42);
+    auto pending = pending_future();
+    EXPECT_THROW((void)pending.result(too_long), concurrence::OverflowError);
+    EXPECT_THROW((void)pending.exception(too_long), concurrence::OverflowError);
+    EXPECT_THROW((void)futures::wait({pending}, too_long), concurrence::OverflowError);
+    pending.set_result(1);
+    EXPECT_EQ(pending.result(threading::TIMEOUT_MAX), 1);
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 #include <concurrence/asyncio.hpp>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,39 @@ inline std::string what_of(const std::exception_ptr& e) {
 inline asyncio::Coro<int> value_after(double delay, int v) {
     co_await asyncio::sleep(delay);
     co_return v;
+}
+
+// Small coroutines that several files use (one definition each: the files compile in batches).
+inline asyncio::Coro<int> answer() { co_return 42; }
+
+inline asyncio::Coro<> set_flag(bool* ran) {
+    *ran = true;
+    co_return;
+}
+
+inline asyncio::Coro<int> await_task(asyncio::Task<int> inner) { co_return co_await inner; }
+
+// asyncio.sleep(delay) as a coroutine object.
+inline asyncio::Coro<> nap(double delay) { co_await asyncio::sleep(delay); }
+
+// Counts its live copies in *live: what a test checks was destroyed, and when.
+struct Counted {
+    explicit Counted(int* live) : live_(live) { ++*live_; }
+    Counted(const Counted& o) : live_(o.live_) { ++*live_; }
+    Counted(Counted&& o) noexcept : live_(o.live_) { ++*live_; }
+    ~Counted() { --*live_; }
+    int* live_;
+};
+
+// Python's ZeroDivisionError (1 / 0).
+struct ZeroDivisionError : std::runtime_error {
+    ZeroDivisionError() : std::runtime_error("division by zero") {}
+};
+
+// Throws std::runtime_error(msg) as soon as it runs.
+inline asyncio::Coro<int> fail_now(std::string msg) {
+    throw std::runtime_error(msg);
+    co_return 0;
 }
 
 // Awaits `aw` and returns what it threw (null if nothing): Python's `with self.assertRaises(...)`.

@@ -17,6 +17,8 @@ namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::Log;
 using semantic::run_once;
+using semantic::await_task;
+using semantic::set_flag;
 using testing::ElementsAre;
 using namespace std::chrono_literals;
 
@@ -67,10 +69,6 @@ TEST(Cancel, CancellingASleepingTaskRaisesCancelledErrorInIt) {
     EXPECT_THAT(log, ElementsAre("t cancelled: ''"));
 }
 
-asyncio::Coro<> set_flag(bool* ran) {
-    *ran = true;
-    co_return;
-}
 
 asyncio::Coro<std::string> cancel_before_start_main(bool* ran) {
     auto t = asyncio::create_task(set_flag(ran));
@@ -235,7 +233,6 @@ TEST(Cancel, CancelledErrorRaisedAfterCleanupAwaitsMarksTheTaskCancelled) {
 
 // ---- what the task awaits is cancelled too
 
-asyncio::Coro<int> await_task(asyncio::Task<int> inner) { co_return co_await inner; }
 
 asyncio::Coro<> cancel_outer_main(Log* log) {
     auto inner = asyncio::create_task(logged_sleep(log, "inner", 10));

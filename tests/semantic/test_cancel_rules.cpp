@@ -25,6 +25,7 @@ using semantic::Log;
 using semantic::Reports;
 using semantic::run_once;
 using semantic::what_of;
+using semantic::await_task;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
@@ -327,7 +328,6 @@ TEST(CancelRules, YieldFuturePassesCancel) {
     EXPECT_EQ(f.cancelling(), 1);  // without uncancel(), the request stays counted
 }
 
-asyncio::Coro<int> await_task(asyncio::Task<int> inner) { co_return co_await inner; }
 
 asyncio::Coro<std::string> inner_cancelled_on_its_own() {
     auto inner = asyncio::create_task(value_after(10, 1));

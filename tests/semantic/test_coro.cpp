@@ -15,16 +15,17 @@ namespace {
 namespace asyncio = concurrence::asyncio;
 using concurrence::RuntimeError;
 using semantic::Log;
+using semantic::Counted;
 using testing::ElementsAre;
 using testing::StrEq;
 
-asyncio::Coro<int> set_flag(bool* ran) {
+asyncio::Coro<int> set_flag_then_seven(bool* ran) {
     *ran = true;
     co_return 7;
 }
 
 asyncio::Coro<int> lazy_main(bool* ran, bool* ran_before_await) {
-    asyncio::Coro<int> c = set_flag(ran);
+    asyncio::Coro<int> c = set_flag_then_seven(ran);
     co_await asyncio::sleep(0);  // even a loop iteration later, nothing ran
     *ran_before_await = *ran;
     co_return co_await c;
@@ -42,7 +43,7 @@ TEST(Coro, BodyDoesNotRunUntilAwaited) {
 TEST(Coro, CreatingOneOutsideALoopRunsNothing) {
     bool ran = false;
     {
-        asyncio::Coro<int> c = set_flag(&ran);
+        asyncio::Coro<int> c = set_flag_then_seven(&ran);
         EXPECT_TRUE(static_cast<bool>(c));
     }
     EXPECT_FALSE(ran);
@@ -133,7 +134,7 @@ TEST(Coro, ManySynchronousCompletionsInALoop) { EXPECT_EQ(asyncio::run(many_sequ
 
 asyncio::Coro<int> reuse_moved_from(std::string* error) {
     bool ran = false;
-    asyncio::Coro<int> a = set_flag(&ran);
+    asyncio::Coro<int> a = set_flag_then_seven(&ran);
     asyncio::Coro<int> b = std::move(a);
     EXPECT_FALSE(static_cast<bool>(a));  // NOLINT(bugprone-use-after-move): that is the test
     try {
@@ -152,7 +153,7 @@ TEST(Coro, AwaitingAMovedFromCoroThrows) {
 
 asyncio::Coro<int> reuse_awaited(std::string* error, int* first) {
     bool ran = false;
-    asyncio::Coro<int> c = set_flag(&ran);
+    asyncio::Coro<int> c = set_flag_then_seven(&ran);
     *first = co_await c;
     EXPECT_FALSE(static_cast<bool>(c));
     try {
@@ -174,7 +175,7 @@ TEST(Coro, AwaitingTwiceThrows) {
 TEST(Coro, CreateTaskFromAnAwaitedCoroThrows) {
     asyncio::EventLoop loop;
     bool ran = false;
-    asyncio::Coro<int> c = set_flag(&ran);
+    asyncio::Coro<int> c = set_flag_then_seven(&ran);
     asyncio::Coro<int> d = std::move(c);
     EXPECT_THAT([&] { (void)loop.create_task(std::move(c)); },  // NOLINT(bugprone-use-after-move)
                 testing::ThrowsMessage<RuntimeError>(StrEq("cannot reuse already awaited coroutine")));
@@ -183,13 +184,6 @@ TEST(Coro, CreateTaskFromAnAwaitedCoroThrows) {
 }
 
 // Counts live instances, to see a frame's parameters and locals destroyed.
-struct Counted {
-    explicit Counted(int* live) : live_(live) { ++*live_; }
-    Counted(const Counted& o) : live_(o.live_) { ++*live_; }
-    Counted(Counted&& o) noexcept : live_(o.live_) { ++*live_; }
-    ~Counted() { --*live_; }
-    int* live_;
-};
 
 asyncio::Coro<int> holds(Counted c, std::unique_ptr<int> p) {
     (void)c;

@@ -17,6 +17,7 @@ namespace {
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::Log;
+using semantic::set_flag;
 using testing::ElementsAre;
 
 void use_eager_factory() { asyncio::get_running_loop().set_task_factory(asyncio::eager_task_factory); }
@@ -390,10 +391,6 @@ TEST(EagerTask, EagerTaskCreatedFromACallback) {
     EXPECT_THAT(log, ElementsAre("step 1", "no current task after create", "step 2"));
 }
 
-asyncio::Coro<> set_flag(bool* ran) {
-    *ran = true;
-    co_return;
-}
 
 TEST(EagerTask, NotEagerWhileTheLoopIsNotRunning) {
     // tasks.py Task.__init__: the eager start needs a running loop; otherwise the first step is

@@ -21,6 +21,7 @@ using semantic::Log;
 using semantic::Reports;
 using semantic::run_once;
 using semantic::what_of;
+using semantic::Counted;
 using testing::ElementsAre;
 using testing::StrEq;
 using testing::ThrowsMessage;
@@ -328,12 +329,6 @@ TEST(Future, CallbackAddedByACallbackOfTheSameFutureRunsViaCallSoon) {
 }
 
 // Counts live instances.
-struct Counted {
-    explicit Counted(int* live) : live_(live) { ++*live_; }
-    Counted(const Counted& o) : live_(o.live_) { ++*live_; }
-    ~Counted() { --*live_; }
-    int* live_;
-};
 
 TEST(Future, DoneCallbacksAreReleasedOnceTheyHaveRun) {
     // Python clears a future's callbacks when it schedules them, so whatever they hold is

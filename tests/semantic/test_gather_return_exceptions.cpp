@@ -23,10 +23,10 @@ using asyncio::Outcome;
 using semantic::Log;
 using semantic::Reports;
 using semantic::what_of;
+using semantic::nap;
 using testing::ElementsAre;
 
 
-asyncio::Coro<> nap(double delay) { co_await asyncio::sleep(delay); }
 
 asyncio::Coro<int> fail_after(double delay, std::string msg) {
     co_await asyncio::sleep(delay);

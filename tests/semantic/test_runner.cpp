@@ -14,7 +14,6 @@ using namespace semantic;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
-asyncio::Coro<int> answer() { co_return 42; }
 
 asyncio::Coro<int> loop_identity(asyncio::EventLoop** out) {
     *out = &asyncio::get_running_loop();

@@ -20,13 +20,10 @@ using semantic::Log;
 using semantic::Reports;
 using semantic::run_once;
 using semantic::what_of;
+using semantic::fail_now;
 using testing::ElementsAre;
 
 
-asyncio::Coro<int> fail_now(std::string msg) {
-    throw std::runtime_error(msg);
-    co_return 0;
-}
 
 asyncio::Coro<int> await_future(asyncio::Future<int> f) { co_return co_await f; }
 

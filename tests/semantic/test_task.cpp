@@ -21,6 +21,9 @@ using semantic::Log;
 using semantic::Reports;
 using semantic::run_once;
 using semantic::what_of;
+using semantic::fail_now;
+using semantic::answer;
+using semantic::Counted;
 using testing::ElementsAre;
 using testing::HasSubstr;
 using testing::StrEq;
@@ -36,7 +39,6 @@ asyncio::Coro<int> fail_after_yield(std::string msg) {
     throw std::runtime_error(msg);
 }
 
-asyncio::Coro<int> answer() { co_return 42; }
 
 // ---- create_task and the state queries
 
@@ -304,13 +306,6 @@ TEST(Task, ExceptionInADoneCallbackGoesToTheExceptionHandler) {
 }
 
 // Counts live instances, to see a task's frame freed.
-struct Counted {
-    explicit Counted(int* live) : live_(live) { ++*live_; }
-    Counted(const Counted& o) : live_(o.live_) { ++*live_; }
-    Counted(Counted&& o) noexcept : live_(o.live_) { ++*live_; }
-    ~Counted() { --*live_; }
-    int* live_;
-};
 
 asyncio::Coro<int> holding(Counted c) {
     (void)c;
@@ -370,10 +365,6 @@ TEST(Task, TaskAwaitingItselfThrowsRuntimeError) {
 
 // ---- "Task exception was never retrieved"
 
-asyncio::Coro<int> fail_now(std::string msg) {
-    throw std::runtime_error(msg);
-    co_return 0;
-}
 
 asyncio::Coro<> forgotten_failure_main(Reports* reports) {
     asyncio::get_running_loop().set_exception_handler(semantic::record_into(reports));

@@ -14,14 +14,14 @@ using namespace std::chrono_literals;
 using namespace semantic;
 using testing::ElementsAre;
 
-asyncio::Coro<int> fail_after(double delay, std::string msg) {
+asyncio::Coro<int> fail_with_value_error_after(double delay, std::string msg) {
     co_await asyncio::sleep(delay);
     throw concurrence::ValueError(msg);
 }
 
 TEST(TaskControlSmoke, GatherReturnExceptions) {
     auto r = asyncio::run([]() -> asyncio::Coro<std::tuple<asyncio::Outcome<int>, asyncio::Outcome<int>>> {
-        co_return co_await asyncio::gather(asyncio::return_exceptions, value_after(0, 1), fail_after(0, "x"));
+        co_return co_await asyncio::gather(asyncio::return_exceptions, value_after(0, 1), fail_with_value_error_after(0, "x"));
     }());
     EXPECT_EQ(std::get<0>(r).value(), 1);
     EXPECT_TRUE(std::get<1>(r).holds<concurrence::ValueError>());
@@ -79,8 +79,8 @@ TEST(TaskControlSmoke, TaskGroupCollectsErrors) {
     asyncio::run([&]() -> asyncio::Coro<> {
         try {
             co_await asyncio::async_with(asyncio::TaskGroup(), [&](asyncio::TaskGroup& tg) -> asyncio::Coro<> {
-                tg.create_task(fail_after(0.001, "a"));
-                tg.create_task(fail_after(0.001, "b"));
+                tg.create_task(fail_with_value_error_after(0.001, "a"));
+                tg.create_task(fail_with_value_error_after(0.001, "b"));
                 tg.create_task(value_after(10, 1));
                 co_await asyncio::sleep(10);
             });

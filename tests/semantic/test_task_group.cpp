@@ -37,6 +37,8 @@ using semantic::holds;
 using semantic::Log;
 using semantic::Reports;
 using semantic::what_of;
+using semantic::ZeroDivisionError;
+using semantic::nap;
 using testing::ElementsAre;
 using testing::HasSubstr;
 using testing::IsEmpty;
@@ -44,9 +46,6 @@ using testing::UnorderedElementsAre;
 
 // ---- Python's exception types of the test module
 
-struct ZeroDivisionError : std::runtime_error {  // 1 / 0
-    ZeroDivisionError() : std::runtime_error("division by zero") {}
-};
 struct TypeError : std::runtime_error {
     TypeError() : std::runtime_error("TypeError") {}
 };
@@ -125,9 +124,6 @@ int tasks_in(const asyncio::TaskGroup& g) {
 // ---- coroutines
 
 
-asyncio::Coro<> nap(double delay) {  // asyncio.sleep(delay) as a coroutine object
-    co_await asyncio::sleep(delay);
-}
 
 // E() for Python's `raise E` (the library's errors take a message).
 template <class E>

@@ -37,11 +37,6 @@ constexpr double kClockSlack = 1e-6;
 // Compares false with everything: stands for a missing when() in comparisons.
 constexpr double kNoDeadline = std::numeric_limits<double>::quiet_NaN();
 
-// Python's ZeroDivisionError, for test_foreign_exception_on_timeout.
-class ZeroDivisionError : public std::runtime_error {
-public:
-    ZeroDivisionError() : std::runtime_error("division by zero") {}
-};
 // Python's KeyError, for test_foreign_exception_passed.
 class KeyError : public std::runtime_error {
 public:

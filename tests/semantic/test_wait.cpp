@@ -20,12 +20,12 @@ using semantic::value_after;
 namespace asyncio = concurrence::asyncio;
 using asyncio::CancelledError;
 using semantic::run_once;
+using semantic::nap;
 using testing::UnorderedElementsAre;
 
 using IntTasks = std::vector<asyncio::Task<int>>;
 
 
-asyncio::Coro<> nap(double delay) { co_await asyncio::sleep(delay); }
 
 asyncio::Coro<int> fail_after(double delay, std::string msg) {
     if (delay > 0) co_await asyncio::sleep(delay);

@@ -31,7 +31,7 @@ constexpr std::size_t N = 5;  // CPython's self.N
 
 // CPython's RGX_REPR (barrier part), in the library's repr shape:
 // "<asyncio::Barrier at 0x... [filling, waiters:2/5]>".
-bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Barrier", "filling|draining|resetting|broken", R"((, waiters:\d+/\d+)?)"); }
+bool barrier_repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Barrier", "filling|draining|resetting|broken", R"((, waiters:\d+/\d+)?)"); }
 
 std::vector<std::size_t> iota_vector(std::size_t n) {
     std::vector<std::size_t> v(n);
@@ -66,7 +66,7 @@ TEST(BarrierTests, NewBarrierIsFilling) {
 TEST(BarrierTests, Repr) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::Barrier barrier(N);
-        EXPECT_TRUE(repr_matches(barrier.repr())) << barrier.repr();
+        EXPECT_TRUE(barrier_repr_matches(barrier.repr())) << barrier.repr();
         EXPECT_THAT(barrier.repr(), HasSubstr("filling"));
 
         std::vector<asyncio::Task<std::size_t>> waiters;
@@ -74,7 +74,7 @@ TEST(BarrierTests, Repr) {
         for (std::size_t i = 0; i < incr; ++i) waiters.push_back(asyncio::create_task(barrier.wait()));
         co_await asyncio::sleep(0);
 
-        EXPECT_TRUE(repr_matches(barrier.repr())) << barrier.repr();
+        EXPECT_TRUE(barrier_repr_matches(barrier.repr())) << barrier.repr();
         EXPECT_THAT(barrier.repr(), HasSubstr("waiters:2/5"));
         EXPECT_THAT(barrier.repr(), HasSubstr("filling"));
 
@@ -84,7 +84,7 @@ TEST(BarrierTests, Repr) {
         for (std::size_t i = 0; i < missing; ++i) waiters.push_back(asyncio::create_task(barrier.wait()));
         co_await asyncio::sleep(0);
 
-        EXPECT_TRUE(repr_matches(barrier.repr())) << barrier.repr();
+        EXPECT_TRUE(barrier_repr_matches(barrier.repr())) << barrier.repr();
         EXPECT_THAT(barrier.repr(), HasSubstr("draining"));
 
         // add a part of waiters
@@ -93,7 +93,7 @@ TEST(BarrierTests, Repr) {
         // and reset
         co_await barrier.reset();
 
-        EXPECT_TRUE(repr_matches(barrier.repr())) << barrier.repr();
+        EXPECT_TRUE(barrier_repr_matches(barrier.repr())) << barrier.repr();
         EXPECT_THAT(barrier.repr(), HasSubstr("resetting"));
 
         // add a part of waiters again
@@ -102,7 +102,7 @@ TEST(BarrierTests, Repr) {
         // and abort
         co_await barrier.abort();
 
-        EXPECT_TRUE(repr_matches(barrier.repr())) << barrier.repr();
+        EXPECT_TRUE(barrier_repr_matches(barrier.repr())) << barrier.repr();
         EXPECT_THAT(barrier.repr(), HasSubstr("broken"));
         EXPECT_TRUE(barrier.broken());
 

@@ -25,7 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Condition at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Condition", "locked|unlocked"); }
+bool condition_repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Condition", "locked|unlocked"); }
 
 // `asyncio.create_task(cond.wait())`: the lock is the caller's, taken before.
 asyncio::Coro<bool> wait_of(asyncio::Condition& cond) { co_return co_await cond.wait(); }
@@ -428,11 +428,11 @@ TEST(ConditionTests, Repr) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::Condition cond;
         EXPECT_THAT(cond.repr(), EndsWith("[unlocked]>"));
-        EXPECT_TRUE(repr_matches(cond.repr())) << cond.repr();
+        EXPECT_TRUE(condition_repr_matches(cond.repr())) << cond.repr();
 
         co_await cond.acquire();
         EXPECT_THAT(cond.repr(), EndsWith("[locked]>"));
-        EXPECT_TRUE(repr_matches(cond.repr())) << cond.repr();
+        EXPECT_TRUE(condition_repr_matches(cond.repr())) << cond.repr();
 
         auto waiter = [&]() -> asyncio::Coro<> {
             auto held = co_await cond.scoped();
@@ -442,12 +442,12 @@ TEST(ConditionTests, Repr) {
         auto t1 = asyncio::create_task(waiter());
         co_await asyncio::sleep(0);
         EXPECT_THAT(cond.repr(), HasSubstr("waiters:1"));
-        EXPECT_TRUE(repr_matches(cond.repr())) << cond.repr();
+        EXPECT_TRUE(condition_repr_matches(cond.repr())) << cond.repr();
 
         auto t2 = asyncio::create_task(waiter());
         co_await asyncio::sleep(0);
         EXPECT_THAT(cond.repr(), EndsWith("[unlocked, waiters:2]>"));
-        EXPECT_TRUE(repr_matches(cond.repr())) << cond.repr();
+        EXPECT_TRUE(condition_repr_matches(cond.repr())) << cond.repr();
 
         {
             auto held = co_await cond.scoped();

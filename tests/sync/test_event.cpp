@@ -22,7 +22,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Event at 0x... [unset, waiters:1]>".
-bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Event", "set|unset"); }
+bool event_repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Event", "set|unset"); }
 
 asyncio::Coro<bool> wait_of(asyncio::Event& ev) { co_return co_await ev.wait(); }
 
@@ -31,18 +31,18 @@ TEST(EventTests, Repr) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::Event ev;
         EXPECT_THAT(ev.repr(), EndsWith("[unset]>"));
-        EXPECT_TRUE(repr_matches(ev.repr())) << ev.repr();
+        EXPECT_TRUE(event_repr_matches(ev.repr())) << ev.repr();
 
         ev.set();
         EXPECT_THAT(ev.repr(), EndsWith("[set]>"));
-        EXPECT_TRUE(repr_matches(ev.repr())) << ev.repr();
+        EXPECT_TRUE(event_repr_matches(ev.repr())) << ev.repr();
 
         ev.clear();
         auto t = asyncio::create_task(wait_of(ev));
         co_await asyncio::sleep(0);
         EXPECT_THAT(ev.repr(), HasSubstr("waiters:1"));
         EXPECT_THAT(ev.repr(), EndsWith("[unset, waiters:1]>"));
-        EXPECT_TRUE(repr_matches(ev.repr())) << ev.repr();
+        EXPECT_TRUE(event_repr_matches(ev.repr())) << ev.repr();
         ev.set();
         EXPECT_TRUE(co_await t);
         EXPECT_THAT(ev.repr(), EndsWith("[set]>"));

@@ -25,7 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's shape: "<asyncio::Lock at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Lock", "locked|unlocked"); }
+bool lock_repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Lock", "locked|unlocked"); }
 
 // A task's body for `asyncio.create_task(lock.acquire())`.
 asyncio::Coro<bool> acquire_of(asyncio::Lock& lock) { co_return co_await lock.acquire(); }
@@ -35,20 +35,20 @@ TEST(LockTests, Repr) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::Lock lock;
         EXPECT_THAT(lock.repr(), EndsWith("[unlocked]>"));
-        EXPECT_TRUE(repr_matches(lock.repr())) << lock.repr();
+        EXPECT_TRUE(lock_repr_matches(lock.repr())) << lock.repr();
 
         co_await lock.acquire();
         EXPECT_THAT(lock.repr(), EndsWith("[locked]>"));
-        EXPECT_TRUE(repr_matches(lock.repr())) << lock.repr();
+        EXPECT_TRUE(lock_repr_matches(lock.repr())) << lock.repr();
 
         auto t1 = asyncio::create_task(acquire_of(lock));
         co_await asyncio::sleep(0);
         EXPECT_THAT(lock.repr(), EndsWith("[locked, waiters:1]>"));
-        EXPECT_TRUE(repr_matches(lock.repr())) << lock.repr();
+        EXPECT_TRUE(lock_repr_matches(lock.repr())) << lock.repr();
         auto t2 = asyncio::create_task(acquire_of(lock));
         co_await asyncio::sleep(0);
         EXPECT_THAT(lock.repr(), EndsWith("[locked, waiters:2]>"));
-        EXPECT_TRUE(repr_matches(lock.repr())) << lock.repr();
+        EXPECT_TRUE(lock_repr_matches(lock.repr())) << lock.repr();
 
         // A woken waiter stays counted until it runs (Python keeps its done future in _waiters).
         lock.release();

@@ -25,7 +25,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // CPython's RGX_REPR, in the library's repr shape: "<asyncio::Semaphore at 0x... [locked, waiters:1]>".
-bool repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Semaphore|asyncio::BoundedSemaphore", "locked|unlocked", R"((, value:\d+)?(, waiters:\d+)?)"); }
+bool semaphore_repr_matches(const std::string& repr) { return sync_test::repr_matches(repr, "asyncio::Semaphore|asyncio::BoundedSemaphore", "locked|unlocked", R"((, value:\d+)?(, waiters:\d+)?)"); }
 
 // A task's body for `asyncio.create_task(sem.acquire())`.
 asyncio::Coro<bool> acquire_of(asyncio::Semaphore& sem) { co_return co_await sem.acquire(); }
@@ -42,24 +42,24 @@ TEST(SemaphoreTests, Repr) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::Semaphore sem;
         EXPECT_THAT(sem.repr(), EndsWith("[unlocked, value:1]>"));
-        EXPECT_TRUE(repr_matches(sem.repr())) << sem.repr();
+        EXPECT_TRUE(semaphore_repr_matches(sem.repr())) << sem.repr();
         EXPECT_THAT(sem.repr(), testing::StartsWith("<asyncio::Semaphore at "));
 
         co_await sem.acquire();
         EXPECT_THAT(sem.repr(), EndsWith("[locked]>"));
         EXPECT_THAT(sem.repr(), Not(HasSubstr("waiters")));
-        EXPECT_TRUE(repr_matches(sem.repr())) << sem.repr();
+        EXPECT_TRUE(semaphore_repr_matches(sem.repr())) << sem.repr();
 
         // Python appends mock waiters; here real ones.
         auto t1 = asyncio::create_task(acquire_of(sem));
         co_await asyncio::sleep(0);
         EXPECT_THAT(sem.repr(), HasSubstr("waiters:1"));
-        EXPECT_TRUE(repr_matches(sem.repr())) << sem.repr();
+        EXPECT_TRUE(semaphore_repr_matches(sem.repr())) << sem.repr();
 
         auto t2 = asyncio::create_task(acquire_of(sem));
         co_await asyncio::sleep(0);
         EXPECT_THAT(sem.repr(), HasSubstr("waiters:2"));
-        EXPECT_TRUE(repr_matches(sem.repr())) << sem.repr();
+        EXPECT_TRUE(semaphore_repr_matches(sem.repr())) << sem.repr();
 
         sem.release();
         sem.release();
@@ -478,7 +478,7 @@ TEST(SemaphoreTests, BoundedReleaseAboveInitialValue) {
     auto main = []() -> asyncio::Coro<> {
         asyncio::BoundedSemaphore sem(2);
         EXPECT_THAT(sem.repr(), testing::StartsWith("<asyncio::BoundedSemaphore at "));
-        EXPECT_TRUE(repr_matches(sem.repr())) << sem.repr();
+        EXPECT_TRUE(semaphore_repr_matches(sem.repr())) << sem.repr();
         co_await sem.acquire();
         co_await sem.acquire();
         EXPECT_TRUE(sem.locked());

@@ -142,4 +142,18 @@ TYPED_TEST(QueueBlocking, NoWakeUpIsLostToAPutterThatTimesOut) {
     }
 }
 
+// As Python's Condition.wait inside put/get: a timeout past TIMEOUT_MAX is an OverflowError once
+// the call would wait, and nothing is put or taken.
+TYPED_TEST(QueueBlocking, TimeoutPastTimeoutMaxRaisesOverflowErrorWhenItWouldWait) {
+    const double too_long = concurrence::threading::TIMEOUT_MAX * 2;
+    TypeParam q(1);
+    EXPECT_THROW(q.get(true, too_long), concurrence::OverflowError);
+    q.put(1, true, too_long);
+    EXPECT_THROW(q.put(2, true, too_long), concurrence::OverflowError);
+    EXPECT_EQ(q.qsize(), 1u);
+    EXPECT_EQ(q.get(true, too_long), 1);
+    q.put(3, true, concurrence::threading::TIMEOUT_MAX);
+    EXPECT_EQ(q.get(true, concurrence::threading::TIMEOUT_MAX), 3);
+}
+
 }  // namespace

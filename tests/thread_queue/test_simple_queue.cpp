@@ -236,4 +236,14 @@ TEST(SimpleQueue, MoveOnlyItemsAndBlockingGet) {
     EXPECT_EQ(*getter.value(), 42);
 }
 
+// CPython's C get() converts its timeout first: past TIMEOUT_MAX is an OverflowError even with
+// an item there, and the item stays.
+TEST(SimpleQueue, TimeoutPastTimeoutMaxRaisesOverflowError) {
+    queue::SimpleQueue<int> q;
+    q.put(1);
+    EXPECT_THAT([&] { q.get(true, concurrence::threading::TIMEOUT_MAX * 2); },
+                ThrowsMessage<concurrence::OverflowError>(StrEq("timeout value is too large")));
+    EXPECT_EQ(q.get(true, concurrence::threading::TIMEOUT_MAX), 1);
+}
+
 }  // namespace

@@ -24,8 +24,11 @@
 
 #include "concurrence/threading/event.hpp"
 #include "concurrence/threading/thread.hpp"
+#include "threading/threading_support.hpp"
 
 namespace {
+
+using threading_test::eventually;
 
 namespace threading = concurrence::threading;
 using concurrence::RuntimeError;
@@ -42,14 +45,6 @@ constexpr std::size_t N = 5;
 constexpr double safety_timeout = 30.0;
 
 // Polls until condition() holds; false after 30 s (a hang, not a slow machine).
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = Clock::now() + 30s;
-    while (!condition()) {
-        if (Clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 // lock_tests' run_threads: f in n - 1 new threads and in this one.
 void run_threads(std::size_t n, const std::function<void()>& f) {

@@ -21,8 +21,11 @@
 #include "concurrence/threading/lock.hpp"
 #include "concurrence/threading/rlock.hpp"
 #include "concurrence/threading/thread.hpp"
+#include "threading/threading_support.hpp"
 
 namespace {
+
+using threading_test::eventually;
 
 namespace threading = concurrence::threading;
 using concurrence::RuntimeError;
@@ -34,14 +37,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Polls until condition() holds; false after 30 s (a hang, not a slow machine).
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = Clock::now() + 30s;
-    while (!condition()) {
-        if (Clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 // Reads under the condition's lock.
 template <class F>

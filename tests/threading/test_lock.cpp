@@ -13,8 +13,11 @@
 
 #include "concurrence/threading/event.hpp"
 #include "concurrence/threading/thread.hpp"
+#include "threading/threading_support.hpp"
 
 namespace {
+
+using threading_test::AcquireTakes;
 
 namespace threading = concurrence::threading;
 using concurrence::RuntimeError;
@@ -24,8 +27,6 @@ using testing::ThrowsMessage;
 using namespace std::chrono_literals;
 
 // acquire(0.5) would read as acquire(blocking=true): it must not compile.
-template <class L, class Arg>
-concept AcquireTakes = requires(L& lock, Arg arg) { lock.acquire(arg); };
 static_assert(!AcquireTakes<threading::Lock, double>);
 static_assert(!AcquireTakes<threading::Lock, int>);
 static_assert(AcquireTakes<threading::Lock, bool>);

@@ -18,8 +18,12 @@
 
 #include "concurrence/threading/event.hpp"
 #include "concurrence/threading/thread.hpp"
+#include "threading/threading_support.hpp"
 
 namespace {
+
+using threading_test::eventually;
+using threading_test::AcquireTakes;
 
 namespace threading = concurrence::threading;
 using concurrence::RuntimeError;
@@ -29,21 +33,11 @@ using testing::ThrowsMessage;
 using namespace std::chrono_literals;
 
 // acquire(0.5) would read as acquire(blocking=true): it must not compile.
-template <class L, class Arg>
-concept AcquireTakes = requires(L& lock, Arg arg) { lock.acquire(arg); };
 static_assert(!AcquireTakes<threading::RLock, double>);
 static_assert(!AcquireTakes<threading::RLock, int>);
 static_assert(AcquireTakes<threading::RLock, bool>);
 
 // Polls until condition() holds; false after 30 s (a hang, not a slow machine).
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 // Runs f in a new thread and waits for it (lock_tests' Bunch(f, 1).wait_for_finished()).
 void in_another_thread(std::function<void()> f) {

@@ -21,8 +21,12 @@
 #include <vector>
 
 #include "concurrence/threading/thread.hpp"
+#include "threading/threading_support.hpp"
 
 namespace {
+
+using threading_test::eventually;
+using threading_test::AcquireTakes;
 
 namespace threading = concurrence::threading;
 using concurrence::ValueError;
@@ -33,21 +37,11 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // acquire(0.5) would read as acquire(blocking=true): it must not compile.
-template <class S, class Arg>
-concept AcquireTakes = requires(S& sem, Arg arg) { sem.acquire(arg); };
 static_assert(!AcquireTakes<threading::Semaphore, double>);
 static_assert(!AcquireTakes<threading::BoundedSemaphore, int>);
 static_assert(AcquireTakes<threading::Semaphore, bool>);
 
 // Polls until condition() holds; false after 30 s (a hang, not a slow machine).
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = Clock::now() + 30s;
-    while (!condition()) {
-        if (Clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 // The tests common to both kinds (BaseSemaphoreTests), typed.
 template <class S>

@@ -28,6 +28,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Python's OverflowError: a number too large for what it is used for (e.g. a timeout past
+// threading::TIMEOUT_MAX).
+class OverflowError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Python's TimeoutError (asyncio.TimeoutError is an alias of it since 3.11).
 class TimeoutError : public std::runtime_error {
 public:

@@ -40,6 +40,17 @@ private:
     V* value_;
 };
 
+// A LoopOwned value with its loop's postbox, in one allocation: what a callback that another
+// thread runs needs to send the value back. (One shared_ptr to it fits a futures::Future's
+// done-callback slot, where two would make that callback allocate.)
+template <class V>
+struct LoopOwnedWithPostbox {
+    LoopOwnedWithPostbox(V v, std::shared_ptr<LoopPostbox> box) : value(std::move(v)), postbox(std::move(box)) {}
+
+    LoopOwned<V> value;
+    const std::shared_ptr<LoopPostbox> postbox;
+};
+
 // Posts `callback` (which holds LoopOwned values) through the loop's postbox; if the loop is
 // closed or gone, calls callback.leak() instead. Safe from any thread.
 template <class Callback>

@@ -50,16 +50,16 @@ void copy_task_outcome(Task<T>& task, futures::Future<T>& dest) {
 template <class T>
 class CancelTask {
 public:
-    explicit CancelTask(std::shared_ptr<LoopOwned<Task<T>>> task) : task_(std::move(task)) {}
+    explicit CancelTask(std::shared_ptr<LoopOwnedWithPostbox<Task<T>>> task) : task_(std::move(task)) {}
     CancelTask(CancelTask&&) noexcept = default;
     void operator()() {
-        if (*task_) (**task_).cancel();  // empty: the task is done already
+        if (task_->value) (*task_->value).cancel();  // empty: the task is done already
     }
     // Refused: keep our reference for good, so that the last one is never dropped here.
-    void leak() noexcept { keep_unreleased(new std::shared_ptr<LoopOwned<Task<T>>>(std::move(task_))); }
+    void leak() noexcept { keep_unreleased(new std::shared_ptr<LoopOwnedWithPostbox<Task<T>>>(std::move(task_))); }
 
 private:
-    std::shared_ptr<LoopOwned<Task<T>>> task_;
+    std::shared_ptr<LoopOwnedWithPostbox<Task<T>>> task_;
 };
 
 // Runs on the loop's thread: makes the task and chains it to the future.
@@ -81,13 +81,13 @@ public:
         // The concurrent future may be cancelled from any thread: that thread posts the
         // cancellation, holding the task only through LoopOwned (see loop_owned.hpp), which
         // the task empties on the loop's thread when it is done.
-        auto owned = std::make_shared<LoopOwned<Task<T>>>(task);
-        task.add_done_callback([future = future_, owned](Task<T>& done) mutable {
-            owned->reset();
+        auto bound = std::make_shared<LoopOwnedWithPostbox<Task<T>>>(task, loop_->postbox());
+        task.add_done_callback([future = future_, bound](Task<T>& done) mutable {
+            bound->value.reset();
             copy_task_outcome(done, future);
         });
-        future_.add_done_callback([owned, postbox = loop_->postbox()](futures::Future<T> done) {
-            if (done.cancelled()) post_or_leak(postbox, CancelTask<T>(owned));
+        future_.add_done_callback([bound](futures::Future<T> done) {
+            if (done.cancelled()) post_or_leak(bound->postbox, CancelTask<T>(bound));
         });
     }
 

@@ -60,9 +60,9 @@ void chain_to_loop(futures::Future<T> source, Future<T> dest, EventLoop& loop) {
     });
     // Made here, on the loop's thread; the callback below may run in any thread, so it holds
     // the asyncio handle only through LoopOwned, and the postbox (which outlives the loop).
-    auto owned = std::make_shared<LoopOwned<Future<T>>>(std::move(dest));
-    source.add_done_callback([owned, postbox = loop.postbox()](futures::Future<T> completed) {
-        post_or_leak(postbox, CopyOutcome<T>(std::move(*owned), std::move(completed)));
+    auto bound = std::make_shared<LoopOwnedWithPostbox<Future<T>>>(std::move(dest), loop.postbox());
+    source.add_done_callback([bound](futures::Future<T> completed) {
+        post_or_leak(bound->postbox, CopyOutcome<T>(std::move(bound->value), std::move(completed)));
     });
 }
 

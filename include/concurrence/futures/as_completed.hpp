@@ -25,6 +25,7 @@
 
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/futures/future.hpp"
+#include "concurrence/futures/generator_range.hpp"
 #include "concurrence/futures/wait.hpp"
 
 namespace concurrence::futures {
@@ -51,7 +52,7 @@ private:
 }  // namespace detail
 
 template <class T>
-class AsCompleted {
+class AsCompleted : public detail::GeneratorRange<AsCompleted<T>, Future<T>> {
 public:
     AsCompleted(std::vector<Future<T>> fs, std::optional<Delay> timeout)
         : fs_(detail::unique_futures<T>(fs)), waiter_(states_of(fs_), timeout) {}
@@ -63,35 +64,7 @@ public:
         return std::move(fs_[*i]);
     }
 
-    class iterator {
-    public:
-        using value_type = Future<T>;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::input_iterator_tag;
-
-        iterator() = default;
-        Future<T>& operator*() const { return *owner_->current_; }
-        Future<T>* operator->() const { return &*owner_->current_; }
-        iterator& operator++() {
-            owner_->current_ = owner_->next();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-    private:
-        bool at_end() const { return !owner_->current_; }
-        friend class AsCompleted;
-        explicit iterator(AsCompleted* owner) : owner_(owner) {}
-        AsCompleted* owner_ = nullptr;
-    };
-
-    // Waits for the first future (and may throw TimeoutError).
-    iterator begin() {
-        current_ = next();
-        return iterator(this);
-    }
-    std::default_sentinel_t end() const noexcept { return {}; }
+    // begin() waits for the first future (and may throw TimeoutError), as each ++ does.
 
 private:
     static std::vector<detail::StateCore*> states_of(const std::vector<Future<T>>& fs) {
@@ -103,7 +76,6 @@ private:
 
     std::vector<Future<T>> fs_;
     detail::AsCompletedWaiter waiter_;
-    std::optional<Future<T>> current_;
 };
 
 template <class T>

@@ -26,11 +26,13 @@
 
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/futures/future.hpp"
+#include "concurrence/futures/generator_range.hpp"
 
 namespace concurrence::futures {
 
 template <class R>
-class MapResults {
+class MapResults
+    : public detail::GeneratorRange<MapResults<R>, std::conditional_t<std::is_void_v<R>, std::monostate, R>> {
 public:
     using value_type = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 
@@ -47,11 +49,11 @@ public:
     MapResults(std::vector<Future<R>> fs, std::optional<clock::time_point> deadline)
         : fs_(std::move(fs)), deadline_(deadline) {}
     MapResults(MapResults&& other) noexcept
-        : fs_(std::move(other.fs_)),
+        : detail::GeneratorRange<MapResults<R>, value_type>(std::move(other)),
+          fs_(std::move(other.fs_)),
           next_(std::exchange(other.next_, other.fs_.size())),
           deadline_(other.deadline_),
-          started_(std::exchange(other.started_, false)),
-          current_(std::move(other.current_)) {}
+          started_(std::exchange(other.started_, false)) {}
     MapResults& operator=(MapResults&&) = delete;
     ~MapResults() {
         if (started_) cancel_remaining();
@@ -75,35 +77,7 @@ public:
             return std::optional<value_type>(std::move(f.state()->value()));
     }
 
-    class iterator {
-    public:
-        using value_type = MapResults::value_type;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::input_iterator_tag;
-
-        iterator() = default;
-        value_type& operator*() const { return *owner_->current_; }
-        value_type* operator->() const { return &*owner_->current_; }
-        iterator& operator++() {
-            owner_->current_ = owner_->next();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-    private:
-        bool at_end() const { return !owner_->current_; }
-        friend class MapResults;
-        explicit iterator(MapResults* owner) : owner_(owner) {}
-        MapResults* owner_ = nullptr;
-    };
-
-    // Waits for the first result (and may throw).
-    iterator begin() {
-        current_ = next();
-        return iterator(this);
-    }
-    std::default_sentinel_t end() const noexcept { return {}; }
+    // begin() waits for the first result (and may throw), as each ++ does.
 
 private:
     std::optional<Delay> remaining() const {
@@ -120,7 +94,6 @@ private:
     std::size_t next_ = 0;
     std::optional<clock::time_point> deadline_;
     bool started_ = false;
-    std::optional<value_type> current_;
 };
 
 }  // namespace concurrence::futures

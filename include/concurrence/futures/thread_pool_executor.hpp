@@ -48,11 +48,13 @@
 // Thread safety: every method may be called from any thread (submit from several at once).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ranges>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -99,17 +101,24 @@ public:
         return future;
     }
 
-    // Python's map(fn, iterable, timeout=...): submits fn(item) for every item now; see
-    // map_results.hpp for the iteration. (One iterable; zip several yourself.)
-    template <class F, std::ranges::input_range Range>
-        requires std::invocable<std::decay_t<F>, std::ranges::range_value_t<Range>>
-    auto map(F&& fn, Range&& iterable, std::optional<Delay> timeout = std::nullopt) {
-        using R = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>, std::ranges::range_value_t<Range>>>;
-        const auto deadline = MapResults<R>::deadline_after(timeout);  // Python: before submitting
-        std::vector<Future<R>> fs;
-        if constexpr (std::ranges::sized_range<Range>) fs.reserve(std::ranges::size(iterable));
-        for (auto&& item : iterable) fs.push_back(submit(fn, std::forward<decltype(item)>(item)));
-        return MapResults<R>(std::move(fs), deadline);
+    // Python's map(fn, *iterables, timeout=None): submits fn(a, b, ...) now for each tuple of
+    // items taken in step from the iterables, stopping at the shortest (as zip()); iterating the
+    // result waits for each in turn (map_results.hpp). A last argument that is not a range is
+    // the timeout:
+    //     pool.map(f, xs)    pool.map(f, xs, 5)    pool.map(pow, bases, exponents, 0.5)
+    // (Python's chunksize does nothing for threads; it has no C++ spelling.)
+    template <class F, class... Args>
+        requires(sizeof...(Args) >= 1)
+    auto map(F&& fn, Args&&... args) {
+        constexpr std::size_t n = sizeof...(Args);
+        using Last = std::remove_cvref_t<std::tuple_element_t<n - 1, std::tuple<Args...>>>;
+        auto all = std::forward_as_tuple(args...);
+        if constexpr (std::ranges::input_range<Last>) {
+            return map_ranges(fn, std::nullopt, all, std::make_index_sequence<n>{});
+        } else {
+            static_assert(n >= 2, "map(fn, iterables..., timeout): give at least one iterable");
+            return map_ranges(fn, std::optional<Delay>(std::get<n - 1>(all)), all, std::make_index_sequence<n - 1>{});
+        }
     }
 
     void shutdown(bool wait = true, bool cancel_futures = false);
@@ -118,6 +127,28 @@ public:
     [[nodiscard]] int max_workers() const noexcept;
 
 private:
+    template <class F, class Tuple, std::size_t... I>
+    auto map_ranges(F& fn, std::optional<Delay> timeout, Tuple& ranges, std::index_sequence<I...>) {
+        static_assert((std::ranges::input_range<std::tuple_element_t<I, Tuple>> && ...),
+                      "map(fn, iterables..., timeout): every argument but a last timeout must be a range");
+        static_assert(std::invocable<std::decay_t<F>,
+                                     std::ranges::range_value_t<std::remove_reference_t<std::tuple_element_t<I, Tuple>>>...>,
+                      "map(fn, iterables...): fn cannot be called with one item of each iterable");
+        using R = std::remove_cvref_t<std::invoke_result_t<
+            std::decay_t<F>, std::ranges::range_value_t<std::remove_reference_t<std::tuple_element_t<I, Tuple>>>...>>;
+        const auto deadline = MapResults<R>::deadline_after(timeout);  // Python: before submitting
+        std::vector<Future<R>> fs;
+        if constexpr (sizeof...(I) == 1 && std::ranges::sized_range<std::tuple_element_t<0, Tuple>>)
+            fs.reserve(std::ranges::size(std::get<0>(ranges)));
+        auto its = std::make_tuple(std::ranges::begin(std::get<I>(ranges))...);
+        const auto ends = std::make_tuple(std::ranges::end(std::get<I>(ranges))...);
+        while (((std::get<I>(its) != std::get<I>(ends)) && ...)) {
+            fs.push_back(submit(fn, *std::get<I>(its)...));
+            (++std::get<I>(its), ...);
+        }
+        return MapResults<R>(std::move(fs), deadline);
+    }
+
     // Queues `task`, whose other references it takes (and drops when it throws).
     void enqueue(detail::StateCore* task);
 

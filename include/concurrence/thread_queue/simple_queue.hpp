@@ -26,6 +26,7 @@
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/thread_queue/errors.hpp"
 #include "concurrence/thread_queue/queue.hpp"
+#include "concurrence/threading/timeout_max.hpp"
 
 namespace concurrence::queue {
 
@@ -47,6 +48,7 @@ public:
         if (block && timeout) [[unlikely]] {
             if (timeout->is_nan()) throw ValueError("Invalid value NaN (not a number)");
             if (timeout->nanoseconds() < 0) throw ValueError("'timeout' must be a non-negative number");
+            threading::detail::check_timeout_max(*timeout);
         }
         return items_.get(block, timeout);
     }

@@ -32,11 +32,12 @@
 
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/threading/lock.hpp"
+#include "concurrence/threading/lockable.hpp"
 #include "concurrence/threading/rlock.hpp"
 
 namespace concurrence::threading {
 
-class Condition {
+class Condition : public detail::Lockable<Condition> {
 public:
     // Condition(): with a new RLock of its own.
     Condition();
@@ -53,10 +54,7 @@ public:
     bool acquire(S) = delete;  // acquire(0.5) would mean blocking=true: write acquire(true, 0.5)
     void release();
 
-    // Lockable: `with cond:` is std::lock_guard / std::unique_lock on the condition.
-    void lock() { acquire(); }
-    [[nodiscard]] bool try_lock() { return acquire(false); }
-    void unlock() { release(); }
+    // Lockable (detail::Lockable): `with cond:` is std::lock_guard / std::unique_lock on it.
 
     // Releases the lock, sleeps until notified (or until the timeout passes), takes the lock
     // back. Returns false only if the timeout passed; a timeout <= 0 only releases and retakes.
@@ -102,6 +100,7 @@ auto Condition::wait_for(Predicate predicate, std::optional<Delay> timeout) -> d
         std::optional<Delay> remaining;
         if (timeout) {
             if (timeout->is_nan()) return result;  // Python: NaN <= 0 is false, wait(NaN) does not sleep
+            detail::check_timeout_max(*timeout);   // Python: wait(timeout) raises, once it must wait
             remaining = Delay(*deadline - clock::now());
             if (!remaining->is_positive()) break;
         }

@@ -17,6 +17,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/threading/timeout_max.hpp"
 
 namespace concurrence::threading {
 

@@ -22,6 +22,8 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/threading/lockable.hpp"
+#include "concurrence/threading/timeout_max.hpp"
 
 namespace concurrence::threading {
 
@@ -30,12 +32,13 @@ namespace detail {
 inline constexpr Delay::rep no_acquire_timeout_ns = -1'000'000'000;
 // Python's checks of acquire(blocking, timeout), in its order (Python/thread.c,
 // PyThread_ParseTimeoutArg): ValueError "can't specify a timeout for a non-blocking call",
-// "Invalid value NaN (not a number)", "timeout value must be a non-negative number".
+// "Invalid value NaN (not a number)", "timeout value must be a non-negative number"; then
+// OverflowError "timeout value is too large" past TIMEOUT_MAX.
 // Called only when a timeout was given (timeout != -1).
 void check_acquire_arguments(bool blocking, Delay timeout);
 }  // namespace detail
 
-class Lock {
+class Lock : public detail::Lockable<Lock> {
 public:
     Lock() = default;
     Lock(const Lock&) = delete;
@@ -54,18 +57,9 @@ public:
 
     [[nodiscard]] bool locked() const noexcept { return state_.load(std::memory_order_acquire) != unlocked; }
 
-    // Lockable / TimedLockable.
-    void lock() { acquire(); }
+    // Lockable / TimedLockable: lock(), unlock(), try_lock_for(), try_lock_until() come from
+    // detail::Lockable; try_lock() is the one-instruction path.
     [[nodiscard]] bool try_lock() noexcept { return try_acquire(); }
-    void unlock() { release(); }
-    template <class Rep, class Period>
-    [[nodiscard]] bool try_lock_for(const std::chrono::duration<Rep, Period>& d) {
-        return d > d.zero() ? acquire(true, d) : try_lock();
-    }
-    template <class Clock, class Duration>
-    [[nodiscard]] bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t) {
-        return try_lock_for(t - Clock::now());
-    }
 
 private:
     static constexpr int unlocked = 0;

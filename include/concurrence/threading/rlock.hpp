@@ -22,11 +22,12 @@
 
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/threading/lock.hpp"
+#include "concurrence/threading/lockable.hpp"
 #include "concurrence/threading/thread.hpp"
 
 namespace concurrence::threading {
 
-class RLock {
+class RLock : public detail::Lockable<RLock> {
 public:
     RLock() = default;
     RLock(const RLock&) = delete;
@@ -51,18 +52,7 @@ public:
     // How many times the calling thread holds it (0 if it does not).
     [[nodiscard]] std::size_t recursion_count() const noexcept { return is_owned() ? count_ : 0; }
 
-    // Lockable / TimedLockable.
-    void lock() { acquire(); }
-    [[nodiscard]] bool try_lock() { return acquire(false); }
-    void unlock() { release(); }
-    template <class Rep, class Period>
-    [[nodiscard]] bool try_lock_for(const std::chrono::duration<Rep, Period>& d) {
-        return d > d.zero() ? acquire(true, d) : try_lock();
-    }
-    template <class Clock, class Duration>
-    [[nodiscard]] bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t) {
-        return try_lock_for(t - Clock::now());
-    }
+    // Lockable / TimedLockable (lock(), try_lock(), unlock(), ...): from detail::Lockable.
 
 private:
     friend class Condition;

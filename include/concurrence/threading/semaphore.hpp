@@ -19,10 +19,11 @@
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/threading/condition.hpp"
 #include "concurrence/threading/lock.hpp"
+#include "concurrence/threading/lockable.hpp"
 
 namespace concurrence::threading {
 
-class Semaphore {
+class Semaphore : public detail::Lockable<Semaphore> {
 public:
     // Throws ValueError "semaphore initial value must be >= 0".
     explicit Semaphore(long value = 1);
@@ -45,10 +46,7 @@ public:
     // "<threading.Semaphore at 0x...: value=1>" (BoundedSemaphore: "...: value=1/3>").
     [[nodiscard]] virtual std::string repr() const;
 
-    // Lockable: `with sem:`.
-    void lock() { acquire(); }
-    [[nodiscard]] bool try_lock() { return acquire(false); }
-    void unlock() { release(); }
+    // Lockable (detail::Lockable): `with sem:` is std::lock_guard on it.
 
 protected:
     // Adds n to the value under the lock, after check(value, n) (which may throw), and wakes.

@@ -37,6 +37,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/threading/timeout_max.hpp"
 
 namespace concurrence::threading {
 
@@ -101,15 +102,17 @@ public:
     // Joins a started non-daemon thread; leaves a daemon thread running. Views do neither.
     ~Thread();
 
-    // Runs the target in a new thread; returns once it runs (ident() is then set).
-    // Throws RuntimeError "threads can only be started once".
+    // Runs the target in a new thread; returns once the thread exists (ident() is then set,
+    // is_alive() true), without waiting for it to be scheduled.
+    // Throws RuntimeError "threads can only be started once", or "can't start new thread".
     void start();
 
     // Waits for the thread to end. With a timeout, returns when it ends or the timeout passes,
     // whichever comes first, and returns nothing, as Python: check is_alive() afterwards.
     // A negative timeout means 0. May be called from several threads at once, and repeatedly.
     // Throws RuntimeError "cannot join thread before it is started", "cannot join current
-    // thread", "cannot join a dummy thread"; ValueError for a NaN timeout.
+    // thread", "cannot join a dummy thread"; ValueError for a NaN timeout, OverflowError past
+    // TIMEOUT_MAX.
     void join();
     void join(Delay timeout);
 
@@ -159,5 +162,12 @@ private:
 [[nodiscard]] std::size_t active_count();
 // Views on those threads, in the order they became alive.
 [[nodiscard]] std::vector<Thread> enumerate();
+
+// threading.stack_size(): the stack size, in bytes, that start() gives the threads it creates
+// from now on; 0 means the system's default (`ulimit -s`). stack_size(size) sets it and
+// returns the previous value. Throws ValueError "size must be 0 or a positive value", or
+// "size not valid: N bytes" below 32 KiB (as CPython) or for a size the system refuses.
+[[nodiscard]] std::size_t stack_size() noexcept;
+std::size_t stack_size(long long size);
 
 }  // namespace concurrence::threading
