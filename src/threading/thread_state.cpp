@@ -42,13 +42,14 @@ ThreadState::~ThreadState() {
 }
 
 void ThreadState::enter_running() {
+    ident_.store(get_ident(), std::memory_order_relaxed);
+    native_id_.store(get_native_id(), std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
-    ident_ = get_ident();
-    native_id_ = get_native_id();
     phase_ = Phase::running;
 }
 
 void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
+    bool daemonic = false;
     {
         std::lock_guard lock(mutex_);
         if (phase_ != Phase::initial) throw RuntimeError("threads can only be started once");
@@ -56,13 +57,15 @@ void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
         // for the new thread to run (Python's does): what start() promises is all set here,
         // and native_id(), which only the thread itself can learn, waits for it if asked early.
         phase_ = Phase::running;
-        if (!daemon_) {
+        daemonic = daemon_;
+        os_name_ = name_;
+        if (!daemonic) {
             static const bool registered = std::atexit(&ThreadState::wait_for_non_daemon_threads) == 0;
             (void)registered;
         }
     }
     add_alive(self);  // before the thread runs, so that enumerate() lists it once start() returns
-    if (!daemon()) add_to_join_at_exit(self);
+    if (!daemonic) add_to_join_at_exit(self);
     if (!spawn(self)) {
         remove_alive(this);
         remove_from_join_at_exit(this);
@@ -73,38 +76,42 @@ void ThreadState::start(const std::shared_ptr<ThreadState>& self) {
 }
 
 bool ThreadState::spawn(const std::shared_ptr<ThreadState>& self) {
+    // Attributes only for a stack size: without them, glibc takes its defaults as std::thread
+    // does.
     pthread_attr_t attributes;
-    if (pthread_attr_init(&attributes) != 0) return false;
     const std::size_t stack_size = configured_stack_size();
-    bool created = stack_size == 0 || pthread_attr_setstacksize(&attributes, stack_size) == 0;
-    if (created) {
+    if (stack_size != 0) {
+        if (pthread_attr_init(&attributes) != 0) return false;
+        if (pthread_attr_setstacksize(&attributes, stack_size) != 0) {
+            pthread_attr_destroy(&attributes);
+            return false;
+        }
+    }
+    bool created = false;
+    {
         std::lock_guard lock(handle_mutex_);
         self_ = self;  // the thread's own reference, adopted in bootstrap()
-        created = pthread_create(&handle_, &attributes, &ThreadState::bootstrap, this) == 0;
+        created = pthread_create(&handle_, stack_size != 0 ? &attributes : nullptr, &ThreadState::bootstrap, this) == 0;
         if (created) {
             joinable_ = true;
-            std::lock_guard state_lock(mutex_);
-            if (!ident_) ident_ = ident_of(handle_);
+            ident_.store(ident_of(handle_), std::memory_order_relaxed);  // the thread stores it too
         } else {
             self_.reset();
         }
     }
-    pthread_attr_destroy(&attributes);
+    if (stack_size != 0) pthread_attr_destroy(&attributes);
     return created;
 }
 
 void* ThreadState::bootstrap(void* arg) {
-    // self_ was set under handle_mutex_ before pthread_create, which orders it before this read.
     std::shared_ptr<ThreadState> self = std::move(static_cast<ThreadState*>(arg)->self_);
     Thread view = ThreadAccess::view(self);
     set_current_thread(&view);
-    set_os_thread_name(self->name());
-    {
-        std::lock_guard lock(self->mutex_);
-        self->ident_ = get_ident();
-        self->native_id_ = get_native_id();
-    }
-    self->phase_changed_.notify_all();  // native_id() may be waiting
+    // os_name_ and self_ were written before pthread_create, which orders them before this.
+    set_os_thread_name(self->os_name_);
+    self->ident_.store(get_ident(), std::memory_order_relaxed);
+    self->native_id_.store(get_native_id(), std::memory_order_release);
+    self->native_id_.notify_all();  // native_id() may be waiting
 
     try {
         self->target_->run();
@@ -243,16 +250,23 @@ void ThreadState::set_daemon(bool daemonic) {
 }
 
 std::optional<unsigned long> ThreadState::ident() const {
-    std::lock_guard lock(mutex_);
-    return ident_;
+    const unsigned long ident = ident_.load(std::memory_order_relaxed);
+    return ident ? std::optional(ident) : std::nullopt;
 }
 
 std::optional<unsigned long> ThreadState::native_id() const {
-    std::unique_lock lock(mutex_);
+    bool started = false;
+    {
+        std::lock_guard lock(mutex_);
+        started = kind_ == Kind::started_here && phase_ != Phase::initial;
+    }
+    unsigned long id = native_id_.load(std::memory_order_acquire);
     // Started, but the thread has not told its kernel id yet: it is about to.
-    if (kind_ == Kind::started_here && phase_ != Phase::initial)
-        phase_changed_.wait(lock, [&] { return native_id_.has_value(); });
-    return native_id_;
+    while (started && id == 0) {
+        native_id_.wait(0, std::memory_order_acquire);
+        id = native_id_.load(std::memory_order_acquire);
+    }
+    return id ? std::optional(id) : std::nullopt;
 }
 
 }  // namespace concurrence::threading::detail

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -73,8 +74,12 @@ private:
     Phase phase_ = Phase::initial;
     std::string name_;
     bool daemon_;
-    std::optional<unsigned long> ident_;
-    std::optional<unsigned long> native_id_;
+    // 0 until known. Atomics, not under mutex_: the starting thread and the new one both
+    // write them as the thread starts, and a lock there would make them wait for each other.
+    std::atomic<unsigned long> ident_{0};
+    std::atomic<unsigned long> native_id_{0};
+    // The name the new thread gives its OS thread: copied by start(), read by the new thread.
+    std::string os_name_;
 
     // Set before start(), then used and destroyed by the thread alone.
     std::unique_ptr<Target> target_;
