@@ -12,21 +12,19 @@
 #include "base/describe_exception.hpp"
 #include "futures/futex_wait.hpp"
 #include "futures/waiter.hpp"
+#include "base/write_stderr.hpp"
 
 namespace concurrence::futures::detail {
 
 namespace {
+
+using concurrence::detail::write_stderr;
 
 // Spins before sleeping on a held lock bit: it is held for a few instructions only.
 constexpr int lock_spins = 200;
 // Spins before sleeping in result(): a worker often finishes within a few hundred nanoseconds,
 // and a futex sleep and wake cost microseconds on both sides.
 constexpr int done_spins = 400;
-
-void write_stderr(const std::string& text) noexcept {
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
-}
 
 std::string describe(const std::exception_ptr& e) { return concurrence::detail::describe_exception(e); }
 

@@ -11,10 +11,13 @@
 
 #include "base/describe_exception.hpp"
 #include "futures/futex_wait.hpp"
+#include "base/write_stderr.hpp"
 
 namespace concurrence::futures::detail {
 
 namespace {
+
+using concurrence::detail::write_stderr;
 
 // How long an idle worker polls the queue before it sleeps. A sleeping worker costs the next
 // submit a futex wake (a system call, and the worker's own return from sleep): polling a while
@@ -45,11 +48,6 @@ int checked_max_workers(const std::optional<int>& max_workers) {
 std::string default_prefix() {
     static std::atomic<int> counter{0};
     return "ThreadPoolExecutor-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-}
-
-void write_stderr(const std::string& text) noexcept {
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
 }
 
 }  // namespace

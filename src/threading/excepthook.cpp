@@ -9,10 +9,13 @@
 #include "concurrence/threading/thread.hpp"
 #include "base/describe_exception.hpp"
 #include "threading/uncaught.hpp"
+#include "base/write_stderr.hpp"
 
 namespace concurrence::threading {
 
 namespace {
+
+using concurrence::detail::write_stderr;
 
 struct HookSlot {
     std::mutex mutex;
@@ -28,12 +31,6 @@ HookSlot& hook_slot() {
 // Python's last traceback line: "Type: message".
 std::string describe(const std::exception_ptr& exc) {
     return exc ? concurrence::detail::describe_exception(exc) : std::string("unknown exception");
-}
-
-// One write, so that reports of several threads do not interleave.
-void write_stderr(const std::string& text) noexcept {
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
 }
 
 }  // namespace

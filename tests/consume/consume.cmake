@@ -33,8 +33,10 @@ file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/app")
 file(COPY "${CMAKE_CURRENT_LIST_DIR}/app/main.cpp" DESTINATION "${WORK}/app")
 
-# -O0: these builds check how the library is consumed, not its speed, and make test runs three.
+# -O0 and unity builds: these builds check how the library is consumed, not its speed, and
+# make test runs three.
 set(common_args -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O0 -DCMAKE_CXX_COMPILER=${CXX}
+    -DCMAKE_UNITY_BUILD=ON
     -DCONCURRENCE_BUILD_TESTS=OFF -DCONCURRENCE_BUILD_EXAMPLES=OFF -DCONCURRENCE_BUILD_BENCH=OFF
     -DCONCURRENCE_SANITIZE= -DCONCURRENCE_WERROR=OFF)
 if(MAKE_PROGRAM)
