@@ -10,6 +10,16 @@
 : "${CONCURRENCE_BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release/bench}"
 CONCURRENCE_PEER=${CONCURRENCE_PEER:-concurrence}
 
+concurrence_server() { # workload peer backend program [args...]: a W4/W5 server (args with @PORT@)
+    local w=$1 peer=$2 backend=$3 exe=$CONCURRENCE_BENCH_DIR/$4
+    shift 4
+    if [ ! -x "$exe" ]; then
+        want "$w" "$peer" && note "$w / $peer: $exe not built, skipped"
+        return 0
+    fi
+    run_server "$w" "$peer" env CONCURRENCE_BACKEND="$backend" "$exe" "$@"
+}
+
 concurrence_prog() { # workload program [args...]
     local w=$1 exe=$CONCURRENCE_BENCH_DIR/$2
     shift 2
@@ -35,4 +45,10 @@ extra_pass() {
     concurrence_prog queue-threads bench_w6_queue_threads "$N_QUEUE"
     concurrence_prog pool bench_w6_pool "$N_POOL"
     concurrence_prog cpu-split bench_w6_cpu_split "$N_CPU"
+    # W4/W5: the default backend (io_uring where the kernel has it) and epoll.
+    concurrence_server echo "$CONCURRENCE_PEER" io_uring bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-epoll" epoll bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-streams" io_uring bench_w4_echo_server @PORT@ streams
+    concurrence_server http "$CONCURRENCE_PEER" io_uring bench_w5_http_server @PORT@
+    concurrence_server http "$CONCURRENCE_PEER-epoll" epoll bench_w5_http_server @PORT@
 }

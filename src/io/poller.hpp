@@ -1,5 +1,13 @@
 // The I/O backend seam: the loop waits here for readiness (or for a wake-up from another
-// thread). epoll today; io_uring comes with networking behind the same interface.
+// thread). epoll today; io_uring comes behind the same interface.
+//
+// A watched descriptor reports to an IoSource. Two ways to watch one:
+//   level  Python's selectors: the interest (readable, writable) is what the owner says now,
+//          and a ready descriptor is reported at every poll until the owner acts (add_reader
+//          and the sock_* operations, which come and go);
+//   edge   registered once for both directions and reported when its readiness changes: the
+//          owner keeps the readiness it was told until a system call says EAGAIN (transports,
+//          which own their descriptor from start to close: no system call to re-arm).
 #pragma once
 
 #include <cstdint>
@@ -7,14 +15,42 @@
 
 namespace concurrence::io {
 
+// Readiness bits of IoSource::io_event.
+inline constexpr std::uint32_t readable = 1;
+inline constexpr std::uint32_t writable = 2;
+inline constexpr std::uint32_t error = 4;   // an error is pending on the descriptor
+inline constexpr std::uint32_t hangup = 8;  // the peer closed (or both directions are shut)
+
+enum class Trigger : std::uint8_t { level, edge };
+
+class IoSource {
+public:
+    // Called inside Poller::poll: schedules work on the loop, never runs user code (so that no
+    // registration changes while the poller walks what the kernel returned).
+    virtual void io_event(std::uint32_t events) = 0;
+
+protected:
+    ~IoSource() = default;
+};
+
 class Poller {
 public:
     virtual ~Poller() = default;
-    // Waits at most timeout_ns (negative: forever, 0: just look). Returns true if woken
-    // by wakeup() (the wake-up is consumed).
+    // Waits at most timeout_ns (negative: forever, 0: just look), calling io_event on the
+    // sources of the ready descriptors. Returns true if woken by wakeup() (consumed).
     virtual bool poll(std::int64_t timeout_ns) = 0;
     // Thread-safe and async-signal-safe: makes a blocked (or the next) poll() return.
     virtual void wakeup() noexcept = 0;
+    // "epoll" or "io_uring".
+    virtual const char* name() const noexcept = 0;
+
+    // Registration; `interest` is readable|writable (edge: ignored, both are watched). Throw
+    // OSError (e.g. EPERM: a regular file, which epoll cannot watch).
+    virtual void add(int fd, std::uint32_t interest, Trigger trigger, IoSource* source) = 0;
+    virtual void modify(int fd, std::uint32_t interest, Trigger trigger, IoSource* source) = 0;
+    // Never fails (a descriptor already closed left the kernel's set by itself).
+    virtual void remove(int fd) noexcept = 0;
+
     // True when descriptors other than the wake-up channel are watched. Without them, a poll
     // that must not block has nothing to report that the wake-up flag does not already say,
     // and the loop skips the system call. (Not virtual: the loop asks at every iteration.)
@@ -24,6 +60,14 @@ protected:
     int watched_ = 0;  // descriptors registered besides the wake-up one (backends keep it)
 };
 
-std::unique_ptr<Poller> make_default_poller();
+// The backends (each throws OSError if the system refuses it, e.g. ENOSYS or EPERM for
+// io_uring under a seccomp policy).
+std::unique_ptr<Poller> make_epoll_poller();
+std::unique_ptr<Poller> make_uring_poller();
+
+// The loop's choice: `automatic` is io_uring where the system allows it, else epoll; the
+// environment variable CONCURRENCE_BACKEND (epoll or io_uring) decides for it when set.
+enum class Kind : std::uint8_t { automatic, io_uring, epoll };
+std::unique_ptr<Poller> make_poller(Kind kind);
 
 }  // namespace concurrence::io

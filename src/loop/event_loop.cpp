@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <string_view>
 #include <typeinfo>
+#include <unordered_map>
 
 #include "io/poller.hpp"
+#include "loop/fd_watch.hpp"
 #include "base/describe_exception.hpp"
 #include "loop/timer_queue.hpp"
 
@@ -25,13 +27,18 @@ struct EventLoop::Engine {
     detail::TimerQueue timers;
     std::uint64_t next_seq = 1;
     std::size_t cancelled_timers = 0;
-    std::unique_ptr<io::Poller> poller = io::make_default_poller();
+    explicit Engine(Backend backend) : poller(io::make_poller(static_cast<io::Kind>(backend))) {}
+    std::unique_ptr<io::Poller> poller;
 
     // call_soon_threadsafe: handles posted by other threads.
     std::mutex posted_mutex;
     std::vector<detail::Runnable*> posted;
     std::vector<detail::Runnable*> draining;  // swapped with `posted` to drain outside the lock
     std::atomic<bool> wakeup_pending{false};
+
+    // add_reader/add_writer callbacks by descriptor, and the descriptors transports own.
+    std::unordered_map<int, std::unique_ptr<detail::FdWatch>> fd_watches;
+    std::unordered_map<int, detail::FdOwner*> transport_fds;
 };
 
 namespace {
@@ -49,8 +56,14 @@ namespace {
 std::atomic<std::uint64_t> loop_serials{0};
 }
 
-EventLoop::EventLoop()
-    : engine_(std::make_unique<Engine>()),
+static_assert(static_cast<int>(Backend::automatic) == static_cast<int>(io::Kind::automatic) &&
+              static_cast<int>(Backend::io_uring) == static_cast<int>(io::Kind::io_uring) &&
+              static_cast<int>(Backend::epoll) == static_cast<int>(io::Kind::epoll));
+
+std::string_view EventLoop::backend_name() const { return engine_->poller->name(); }
+
+EventLoop::EventLoop(Backend backend)
+    : engine_(std::make_unique<Engine>(backend)),
       postbox_(std::make_shared<detail::LoopPostbox>(this)),
       serial_(loop_serials.fetch_add(1, std::memory_order_relaxed) + 1),
       debug_(debug_from_environment()) {}
@@ -136,6 +149,84 @@ void EventLoop::take_posted() {
     }
     for (detail::Runnable* r : e.draining) ready_.push(r);
     e.draining.clear();
+}
+
+io::Poller& EventLoop::poller() { return *engine_->poller; }
+
+void EventLoop::claim_fd(int fd, detail::FdOwner* owner) {
+    ensure_fd_no_transport(fd);
+    if (engine_->fd_watches.count(fd)) {  // Python's _ensure_fd_no_transport does not look
+        clear_fd_callback(fd, false);     // at readers; a transport replaces them (as its
+        clear_fd_callback(fd, true);      // selector registration would)
+    }
+    engine_->transport_fds.emplace(fd, owner);
+}
+
+void EventLoop::release_fd(int fd) noexcept { engine_->transport_fds.erase(fd); }
+
+void EventLoop::ensure_fd_no_transport(int fd) const {
+    if (fd < 0) throw ValueError("Invalid file descriptor: " + std::to_string(fd));
+    auto it = engine_->transport_fds.find(fd);
+    if (it != engine_->transport_fds.end())
+        throw RuntimeError("File descriptor " + std::to_string(fd) + " is used by transport");
+}
+
+void EventLoop::set_fd_callback(int fd, bool writer, detail::HandleCore* h) {
+    Engine& e = *engine_;
+    try {
+        ensure_fd_no_transport(fd);
+        auto it = e.fd_watches.find(fd);
+        if (it == e.fd_watches.end()) {
+            auto watch = std::make_unique<detail::FdWatch>(*this, fd);
+            e.poller->add(fd, writer ? io::writable : io::readable, io::Trigger::level, watch.get());
+            it = e.fd_watches.emplace(fd, std::move(watch)).first;
+            it->second->set(writer, h);
+            return;
+        }
+        detail::FdWatch& watch = *it->second;
+        const std::uint32_t before = watch.interest();
+        const std::uint32_t after = before | (writer ? io::writable : io::readable);
+        if (after != before) e.poller->modify(fd, after, io::Trigger::level, &watch);
+        if (detail::HandleCore* old = watch.set(writer, h)) {
+            old->cancel();
+            old->release();
+        }
+    } catch (...) {
+        h->release();
+        throw;
+    }
+}
+
+bool EventLoop::clear_fd_callback(int fd, bool writer) {
+    // Python's _remove_reader: False on a closed loop. (close() drops the callbacks itself;
+    // one whose captures' destructors remove callbacks must not reach a map being cleared.)
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    Engine& e = *engine_;
+    auto it = e.fd_watches.find(fd);
+    if (it == e.fd_watches.end()) return false;
+    detail::FdWatch& watch = *it->second;
+    detail::HandleCore* old = watch.set(writer, nullptr);
+    if (!old) return false;
+    old->cancel();  // already scheduled this iteration: it must not run (Python cancels it)
+    std::unique_ptr<detail::FdWatch> forgotten;
+    if (watch.interest() == 0) {
+        e.poller->remove(fd);
+        forgotten = std::move(it->second);
+        e.fd_watches.erase(it);
+    } else {
+        try {
+            e.poller->modify(fd, watch.interest(), io::Trigger::level, &watch);
+        } catch (...) {  // the descriptor was closed under us: forget it
+            e.poller->remove(fd);
+            forgotten = std::move(it->second);
+            e.fd_watches.erase(it);
+        }
+    }
+    // Last, once the bookkeeping is done: destroying the callback destroys its captures, whose
+    // destructors may add or remove callbacks (of this descriptor too).
+    old->release();
+    forgotten.reset();
+    return true;
 }
 
 void EventLoop::check_can_run() const {
@@ -230,6 +321,13 @@ void EventLoop::close() {
         e.posted.clear();
         posted_pending_.store(false, std::memory_order_relaxed);
     }
+    for (auto& [fd, watch] : e.fd_watches) e.poller->remove(fd);
+    e.fd_watches.clear();
+    // Transports still open let go of their sockets (and of themselves).
+    std::vector<detail::FdOwner*> owners;
+    for (auto& [fd, owner] : e.transport_fds) owners.push_back(owner);
+    e.transport_fds.clear();
+    for (detail::FdOwner* owner : owners) owner->loop_closing();
     std::vector<detail::Runnable*> timer_targets;
     e.timers.for_each([&](const detail::TimerEntry& t) { timer_targets.push_back(t.target); });
     e.timers.clear();

@@ -31,7 +31,7 @@ void cancel_all_tasks(EventLoop& loop) {
 EventLoop& Runner::get_loop() {
     if (closed_) throw RuntimeError("Runner is closed");
     if (!loop_) {
-        loop_ = std::make_unique<EventLoop>();
+        loop_ = std::make_unique<EventLoop>(options_.backend);
         if (options_.debug) loop_->set_debug(*options_.debug);
     }
     return *loop_;

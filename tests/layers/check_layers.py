@@ -18,6 +18,8 @@ Layers, low to high (a layer may include its own and the lower ones):
     thread_queue  include/concurrence/thread_queue, src/thread_queue  (Python's queue: base, threading)
     futures   include/concurrence/futures, src/futures   (concurrent.futures: base, threading)
     bridge    include/concurrence/bridge, src/bridge     (loop <-> threads: above task, flow and futures)
+    net       include/concurrence/net, src/net           (sockets, sock_*, transports: above bridge)
+    streams   include/concurrence/streams, src/streams   (StreamReader/Writer, open_connection: above net)
 
 and three more rules:
   * the umbrella headers include/concurrence/{asyncio,threading,queue,futures}.hpp may include
@@ -47,6 +49,8 @@ LAYERS = {
     "thread_queue": {"base", "threading", "thread_queue"},
     "futures": {"base", "threading", "futures"},
     "bridge": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge"},
+    "net": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net"},
+    "streams": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net", "streams"},
 }
 # folders that count as another layer
 ALIASES = {"detail": "base"}

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "concurrence/base/os_error.hpp"
+
 namespace concurrence {
 
 // Python's RuntimeError: an operation that is not valid in the current state.
@@ -32,13 +34,6 @@ public:
 // threading::TIMEOUT_MAX).
 class OverflowError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
-};
-
-// Python's TimeoutError (asyncio.TimeoutError is an alias of it since 3.11).
-class TimeoutError : public std::runtime_error {
-public:
-    TimeoutError() : std::runtime_error("") {}
     using std::runtime_error::runtime_error;
 };
 
@@ -102,6 +97,7 @@ namespace asyncio {
 using concurrence::exception_is;
 using concurrence::ExceptionGroup;
 using concurrence::KeyboardInterrupt;
+using concurrence::OSError;
 using concurrence::RuntimeError;
 using concurrence::TimeoutError;
 using concurrence::ValueError;

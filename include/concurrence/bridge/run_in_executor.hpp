@@ -13,6 +13,12 @@
 // Cancelling the awaiting task cancels the call only if it has not started: a running function
 // cannot be interrupted, in Python or here; it finishes and its result is dropped.
 //
+// g++ 12: do not write a capturing lambda in the co_await expression itself
+// (`co_await asyncio::to_thread([s] { ... })`): that compiler copies such a temporary byte by
+// byte, and a captured std::string then frees memory it does not own. Name the lambda first
+// (`auto work = [s] { ... }; co_await asyncio::to_thread(work);`) or pass the function and its
+// arguments (`to_thread(f, s)`). clang and later g++ are not affected.
+//
 // Thread safety: for the loop's thread.
 #pragma once
 

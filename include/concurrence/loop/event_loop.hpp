@@ -19,12 +19,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/loop/backend.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/loop/runnable.hpp"
 #include "concurrence/loop/task_registry.hpp"
@@ -32,6 +35,16 @@
 namespace concurrence::futures {
 class ThreadPoolExecutor;
 }
+namespace concurrence::io {
+class Poller;
+}
+namespace concurrence::net {
+class Socket;
+struct Address;
+struct AddrInfo;
+struct ConnectionOptions;
+struct ServerOptions;
+}  // namespace concurrence::net
 
 namespace concurrence::asyncio {
 
@@ -55,6 +68,17 @@ private:
     EventLoop* loop_;  // null once the loop is closed
 };
 
+// What owns a descriptor on the loop (a transport): told when the loop closes with it still
+// open, so that it lets go of the descriptor and of itself (Python leaves such transports to
+// the garbage collector, which closes their sockets).
+class FdOwner {
+public:
+    virtual void loop_closing() noexcept = 0;
+
+protected:
+    ~FdOwner() = default;
+};
+
 // close() shuts the default executor down without waiting (Python's executor.shutdown(
 // wait=False)); defined in the bridge layer, so that the loop layer knows no executor.
 void shutdown_without_waiting(futures::ThreadPoolExecutor& executor) noexcept;
@@ -65,6 +89,7 @@ template <class T>
 class Coro;
 template <class T>
 class Task;
+class Server;
 template <class T>
 class Future;
 
@@ -89,7 +114,8 @@ class EventLoop {
 public:
     using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
-    EventLoop();
+    // The I/O backend (concurrence/loop/backend.hpp): io_uring where the system allows it.
+    explicit EventLoop(Backend backend = Backend::automatic);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -103,6 +129,8 @@ public:
     T run_until_complete(Coro<T> coro);
     void stop();
     bool is_running() const { return running_; }
+    // "io_uring" or "epoll".
+    std::string_view backend_name() const;
     bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
     // Closes the loop; pending callbacks are dropped. Throws RuntimeError if it is running.
     void close();
@@ -146,6 +174,59 @@ public:
             return new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
         });
     }
+
+    // ---- watching file descriptors (Python's add_reader & co.)
+    // callback runs on the loop each iteration while fd is readable (writable), until removed;
+    // adding again replaces the callback. Throws RuntimeError if a transport owns fd, and
+    // OSError if the descriptor cannot be watched (e.g. EBADF, or EPERM for a regular file).
+    template <class F>
+    void add_reader(int fd, F&& callback) {
+        check_open();
+        set_fd_callback(fd, false, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+    }
+    template <class F>
+    void add_writer(int fd, F&& callback) {
+        check_open();
+        set_fd_callback(fd, true, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+    }
+    // True if a callback was registered.
+    bool remove_reader(int fd) { return clear_fd_callback(fd, false); }
+    bool remove_writer(int fd) { return clear_fd_callback(fd, true); }
+
+    // ---- sockets (defined in the net layer, concurrence/net/sock_ops.hpp). The socket must
+    // be non-blocking (ValueError otherwise) and outlive the operation. Errors are OSError's
+    // subclasses; cancelling the awaiting task stops watching the socket and leaves it usable.
+    Coro<std::string> sock_recv(net::Socket& sock, std::size_t nbytes);
+    Coro<std::size_t> sock_recv_into(net::Socket& sock, std::span<char> buffer);
+    Coro<std::pair<std::string, net::Address>> sock_recvfrom(net::Socket& sock, std::size_t bufsize);
+    Coro<void> sock_sendall(net::Socket& sock, std::string data);
+    Coro<std::size_t> sock_sendto(net::Socket& sock, std::string data, net::Address address);
+    Coro<void> sock_connect(net::Socket& sock, net::Address address);
+    Coro<std::pair<net::Socket, net::Address>> sock_accept(net::Socket& sock);
+    // Python's loop.getaddrinfo / getnameinfo: the blocking calls, in the default executor.
+    Coro<std::vector<net::AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0, int type = 0,
+                                                 int proto = 0, int flags = 0);
+    Coro<std::vector<net::AddrInfo>> getaddrinfo(std::string host, int port, int family = 0, int type = 0,
+                                                 int proto = 0, int flags = 0);
+    Coro<std::pair<std::string, std::string>> getnameinfo(net::Address address, int flags = 0);
+
+    // ---- transports and protocols (defined in the net layer, concurrence/net/endpoints.hpp)
+    template <class ProtocolFactory>
+    auto create_connection(ProtocolFactory factory, std::string host, int port, net::ConnectionOptions options);
+    template <class ProtocolFactory>
+    auto create_connection(ProtocolFactory factory, std::string host, int port);
+    template <class ProtocolFactory>
+    auto create_unix_connection(ProtocolFactory factory, std::string path, net::ConnectionOptions options);
+    template <class ProtocolFactory>
+    auto create_unix_connection(ProtocolFactory factory, std::string path);
+    template <class ProtocolFactory>
+    Coro<Server> create_server(ProtocolFactory factory, std::string host, int port, net::ServerOptions options);
+    template <class ProtocolFactory>
+    Coro<Server> create_server(ProtocolFactory factory, std::string host, int port);
+    template <class ProtocolFactory>
+    Coro<Server> create_unix_server(ProtocolFactory factory, std::string path, net::ServerOptions options);
+    template <class ProtocolFactory>
+    Coro<Server> create_unix_server(ProtocolFactory factory, std::string path);
 
     // ---- tasks and futures (defined in the task layer)
     // With the eager factory, the new task's first step runs inside create_task.
@@ -214,6 +295,13 @@ public:
     // (asyncio::Runner turns SIGINT into the cancellation of its main task this way.)
     void interrupt_from_signal() noexcept;
     void set_interrupt_callback(std::function<void()> callback) { interrupt_callback_ = std::move(callback); }
+    // The I/O backend, for the transports (net layer).
+    io::Poller& poller();
+    // A transport owns fd from now on (add_reader on it is refused) / no longer.
+    void claim_fd(int fd, detail::FdOwner* owner);
+    void release_fd(int fd) noexcept;
+    // Throws Python's RuntimeError if a transport owns fd.
+    void ensure_fd_no_transport(int fd) const;
 
 private:
     template <class F>
@@ -228,6 +316,8 @@ private:
         return TimerHandle(h);
     }
     void post_threadsafe(detail::HandleCore* h);
+    void set_fd_callback(int fd, bool writer, detail::HandleCore* h);
+    bool clear_fd_callback(int fd, bool writer);
     bool post_if_open(const std::function<detail::HandleCore*()>& make);
     void take_posted();
     [[gnu::always_inline]] inline void run_once();

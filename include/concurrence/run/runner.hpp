@@ -31,7 +31,9 @@ namespace concurrence::asyncio {
 // asyncio.run(main, debug=...) / Runner(debug=...): none keeps the loop's default
 // (CONCURRENCE_DEBUG).
 struct RunOptions {
-    std::optional<bool> debug;
+    std::optional<bool> debug = std::nullopt;
+    // The loop's I/O backend (concurrence/loop/backend.hpp), Python's loop_factory in small.
+    Backend backend = Backend::automatic;
 };
 
 namespace detail {

@@ -17,6 +17,23 @@ namespace {
     throw RuntimeError(std::string(what) + ": " + std::strerror(errno));
 }
 
+std::uint32_t epoll_mask(std::uint32_t interest, Trigger trigger) {
+    if (trigger == Trigger::edge) return EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    std::uint32_t mask = 0;
+    if (interest & readable) mask |= EPOLLIN;
+    if (interest & writable) mask |= EPOLLOUT;
+    return mask;
+}
+
+std::uint32_t readiness(std::uint32_t events) {
+    std::uint32_t bits = 0;
+    if (events & EPOLLIN) bits |= readable;
+    if (events & EPOLLOUT) bits |= writable;
+    if (events & EPOLLERR) bits |= error;
+    if (events & (EPOLLHUP | EPOLLRDHUP)) bits |= hangup;
+    return bits;
+}
+
 class EpollPoller final : public Poller {
 public:
     EpollPoller() {
@@ -49,19 +66,22 @@ public:
             const std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
             timeout_ms = ms > 86'400'000 ? 86'400'000 : static_cast<int>(ms);
         }
-        epoll_event events[16];
-        int n = ::epoll_wait(epfd_, events, 16, timeout_ms);
+        epoll_event events[64];
+        int n = ::epoll_wait(epfd_, events, 64, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) return false;
             throw_errno("epoll_wait");
         }
         bool woken = false;
         for (int i = 0; i < n; ++i) {
-            if (events[i].data.ptr == nullptr) {
+            auto* source = static_cast<IoSource*>(events[i].data.ptr);
+            if (source == nullptr) {
                 std::uint64_t value;
                 while (::read(wakefd_, &value, sizeof value) > 0) {
                 }
                 woken = true;
+            } else {
+                source->io_event(readiness(events[i].events));
             }
         }
         return woken;
@@ -73,13 +93,35 @@ public:
         [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
     }
 
+    const char* name() const noexcept override { return "epoll"; }
+
+    void add(int fd, std::uint32_t interest, Trigger trigger, IoSource* source) override {
+        control(EPOLL_CTL_ADD, fd, interest, trigger, source);
+        ++watched_;
+    }
+    void modify(int fd, std::uint32_t interest, Trigger trigger, IoSource* source) override {
+        control(EPOLL_CTL_MOD, fd, interest, trigger, source);
+    }
+    void remove(int fd) noexcept override {
+        epoll_event ev{};
+        ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev);
+        --watched_;
+    }
+
 private:
+    void control(int op, int fd, std::uint32_t interest, Trigger trigger, IoSource* source) {
+        epoll_event ev{};
+        ev.events = epoll_mask(interest, trigger);
+        ev.data.ptr = source;
+        if (::epoll_ctl(epfd_, op, fd, &ev) < 0) throw_os_error(errno);
+    }
+
     int epfd_ = -1;
     int wakefd_ = -1;
 };
 
 }  // namespace
 
-std::unique_ptr<Poller> make_default_poller() { return std::make_unique<EpollPoller>(); }
+std::unique_ptr<Poller> make_epoll_poller() { return std::make_unique<EpollPoller>(); }
 
 }  // namespace concurrence::io

@@ -1,0 +1,60 @@
+// Python's asyncio.StreamWriter.
+//
+//   writer.write("hello\n");
+//   co_await writer.drain();      // back-pressure: waits while the transport's buffer is full
+//   writer.close();
+//   co_await writer.wait_closed();
+//
+// A StreamWriter is a handle: copies share one stream. When the last copy goes and the stream
+// was not closed, it is closed (Python closes an unclosed StreamWriter when it is collected).
+// Loop thread only.
+#pragma once
+
+#include <any>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "concurrence/net/transport.hpp"
+#include "concurrence/streams/stream_reader.hpp"
+#include "concurrence/task/coro.hpp"
+
+namespace concurrence::asyncio {
+
+namespace detail {
+struct WriterState;
+}
+
+class StreamWriter {
+public:
+    explicit StreamWriter(std::shared_ptr<detail::WriterState> state) : s_(std::move(state)) {}
+
+    void write(std::string_view data);
+    template <class Range>
+    void writelines(const Range& chunks) {
+        for (const auto& chunk : chunks) write(std::string_view(chunk));
+    }
+    void write_eof();
+    bool can_write_eof() const;
+    void close();
+    bool is_closing() const;
+    // Returns once the connection is closed; rethrows what closed it, if it failed.
+    Coro<void> wait_closed();
+    // Returns at once unless the transport's buffer is over its high-water mark; then when it
+    // is back under the low one. ConnectionResetError("Connection lost") if the connection is
+    // gone; the reader's exception if it has one.
+    Coro<void> drain();
+
+    std::any get_extra_info(std::string_view name) const;
+    template <class T>
+    std::optional<T> get_extra_info(std::string_view name) const {
+        return transport().get_extra_info<T>(name);
+    }
+    Transport& transport() const;
+
+private:
+    std::shared_ptr<detail::WriterState> s_;
+};
+
+}  // namespace concurrence::asyncio
