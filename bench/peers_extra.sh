@@ -45,10 +45,10 @@ extra_pass() {
     concurrence_prog queue-threads bench_w6_queue_threads "$N_QUEUE"
     concurrence_prog pool bench_w6_pool "$N_POOL"
     concurrence_prog cpu-split bench_w6_cpu_split "$N_CPU"
-    # W4/W5: the default backend (io_uring where the kernel has it) and epoll.
-    concurrence_server echo "$CONCURRENCE_PEER" io_uring bench_w4_echo_server @PORT@ protocol
-    concurrence_server echo "$CONCURRENCE_PEER-epoll" epoll bench_w4_echo_server @PORT@ protocol
-    concurrence_server echo "$CONCURRENCE_PEER-streams" io_uring bench_w4_echo_server @PORT@ streams
-    concurrence_server http "$CONCURRENCE_PEER" io_uring bench_w5_http_server @PORT@
-    concurrence_server http "$CONCURRENCE_PEER-epoll" epoll bench_w5_http_server @PORT@
+    # W4/W5: the default backend (epoll) and io_uring (readiness mode, for now).
+    concurrence_server echo "$CONCURRENCE_PEER" epoll bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-io_uring" io_uring bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-streams" epoll bench_w4_echo_server @PORT@ streams
+    concurrence_server http "$CONCURRENCE_PEER" epoll bench_w5_http_server @PORT@
+    concurrence_server http "$CONCURRENCE_PEER-io_uring" io_uring bench_w5_http_server @PORT@
 }

@@ -1,5 +1,5 @@
 // Choosing the I/O backend: per loop, per asyncio::run, and by CONCURRENCE_BACKEND (the
-// network suite runs twice in make test: as is, and with CONCURRENCE_BACKEND=epoll).
+// network suite runs twice in make test: as is (epoll), and with CONCURRENCE_BACKEND=io_uring).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -31,13 +31,13 @@ TEST(Backend, IoUringOnRequestOrTheSystemsError) {
     EXPECT_EQ(loop.backend_name(), "io_uring");
 }
 
-TEST(Backend, AutomaticFollowsTheEnvironmentElseIoUringWhereAvailable) {
+TEST(Backend, AutomaticIsEpollUnlessTheEnvironmentAsksForIoUring) {
     asyncio::EventLoop loop;
     const char* env = std::getenv("CONCURRENCE_BACKEND");
-    if (env && std::string(env) == "epoll") {
-        EXPECT_EQ(loop.backend_name(), "epoll");
-    } else {
+    if (env && std::string(env) == "io_uring") {
         EXPECT_EQ(loop.backend_name(), io_uring_available() ? "io_uring" : "epoll");
+    } else {
+        EXPECT_EQ(loop.backend_name(), "epoll");
     }
 }
 

@@ -114,7 +114,7 @@ class EventLoop {
 public:
     using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
-    // The I/O backend (concurrence/loop/backend.hpp): io_uring where the system allows it.
+    // The I/O backend (concurrence/loop/backend.hpp): epoll unless asked otherwise.
     explicit EventLoop(Backend backend = Backend::automatic);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
