@@ -2,8 +2,6 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cerrno>
 
 #include "concurrence/base/errors.hpp"
@@ -11,6 +9,7 @@
 #include "concurrence/net/sock_ops.hpp"
 #include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
+#include "net/bind_error.hpp"
 #include "net/resolve_stream.hpp"
 #include "net/socket_transport.hpp"
 
@@ -41,11 +40,6 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> start_transport(asyncio::Even
     co_return transport;
 }
 
-std::string lowered(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 // One attempt of create_connection: a socket of the entry's family, bound to local_addr if
 // given, connected. Its errors are recorded in `errors` and rethrown.
 asyncio::Coro<Socket> connect_one(asyncio::EventLoop& loop, AddrInfo info, std::optional<Address> local_addr,
@@ -58,10 +52,7 @@ asyncio::Coro<Socket> connect_one(asyncio::EventLoop& loop, AddrInfo info, std::
             try {
                 sock.bind(*local_addr);
             } catch (const OSError& e) {
-                std::rethrow_exception(os_error_with_message(
-                    e.errno_code(), "[Errno " + std::to_string(e.errno_code()) +
-                                        "] error while attempting to bind on address " + local_addr->repr() + ": " +
-                                        lowered(e.strerror())));
+                std::rethrow_exception(bind_error(e, *local_addr));
             }
         }
         co_await loop.sock_connect(sock, info.address);

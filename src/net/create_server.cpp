@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 
 #include "concurrence/base/errors.hpp"
@@ -14,16 +13,12 @@
 #include "concurrence/net/sock_ops.hpp"
 #include "concurrence/task/sleep.hpp"
 #include "concurrence/task/task.hpp"
+#include "net/bind_error.hpp"
 #include "net/server_core.hpp"
 
 namespace concurrence::net::detail {
 
 namespace {
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 asyncio::Coro<asyncio::Server> serve(asyncio::EventLoop& loop, ProtocolFactory factory, std::vector<Socket> sockets,
                                      const ServerOptions& options) {
@@ -74,10 +69,7 @@ asyncio::Coro<asyncio::Server> open_server(asyncio::EventLoop& loop, ProtocolFac
             sock.bind(info.address);
         } catch (const OSError& e) {
             if (e.errno_code() == EADDRNOTAVAIL) continue;  // the family is not enabled (bpo-30945)
-            std::rethrow_exception(os_error_with_message(
-                e.errno_code(), "[Errno " + std::to_string(e.errno_code()) +
-                                    "] error while attempting to bind on address " + info.address.repr() + ": " +
-                                    lower(e.strerror())));
+            std::rethrow_exception(bind_error(e, info.address));
         }
         sockets.push_back(std::move(sock));
     }

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "concurrence/base/errors.hpp"
+#include "net/retry_eintr.hpp"
 #include "net/sockaddr.hpp"
 
 namespace concurrence::net {
@@ -15,13 +16,7 @@ namespace concurrence::net {
 namespace {
 [[noreturn]] void fail() { throw_os_error(errno); }
 
-template <class Call>
-auto retry_eintr(Call call) {
-    for (;;) {
-        auto r = call();
-        if (r >= 0 || errno != EINTR) return r;
-    }
-}
+using detail::retry_eintr;
 }  // namespace
 
 Socket::Socket(int family, int type, int proto) : family_(family), type_(type) {

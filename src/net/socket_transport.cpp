@@ -9,6 +9,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/task/task.hpp"
+#include "net/retry_eintr.hpp"
 
 namespace concurrence::net::detail {
 
@@ -28,14 +29,6 @@ void set_nodelay(const Socket& sock) {
     if ((sock.family() == AF_INET || sock.family() == AF_INET6) && sock.type() == SOCK_STREAM) {
         const int one = 1;
         ::setsockopt(sock.fileno(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // best effort, as Python
-    }
-}
-
-template <class Call>
-ssize_t no_eintr(Call call) {
-    for (;;) {
-        const ssize_t r = call();
-        if (r >= 0 || errno != EINTR) return r;
     }
 }
 
@@ -127,7 +120,7 @@ void SocketTransport::run() {
 
 void SocketTransport::read_ready() {
     char* buffer = read_buffer();
-    const ssize_t n = no_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
+    const ssize_t n = retry_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             readable_ = false;
@@ -177,7 +170,7 @@ void SocketTransport::write(std::string_view data) {
         return;
     }
     if (get_write_buffer_size() == 0) {
-        ssize_t n = no_eintr([&] { return ::send(sock_.fileno(), data.data(), data.size(), MSG_NOSIGNAL); });
+        ssize_t n = retry_eintr([&] { return ::send(sock_.fileno(), data.data(), data.size(), MSG_NOSIGNAL); });
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 fatal_error(os_error(errno), "Fatal write error on socket transport");
@@ -194,7 +187,7 @@ void SocketTransport::write(std::string_view data) {
 }
 
 void SocketTransport::write_ready() {
-    const ssize_t n = no_eintr([&] {
+    const ssize_t n = retry_eintr([&] {
         return ::send(sock_.fileno(), buffer_.data() + sent_, buffer_.size() - sent_, MSG_NOSIGNAL);
     });
     if (n < 0) {
