@@ -9,6 +9,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/task/task.hpp"
+#include "base/write_stderr.hpp"
 #include "net/retry_eintr.hpp"
 
 namespace concurrence::net::detail {
@@ -165,7 +166,7 @@ void SocketTransport::write(std::string_view data) {
     if (eof_) throw RuntimeError("Cannot call write() after write_eof()");
     if (data.empty()) return;
     if (conn_lost_) {
-        if (conn_lost_ >= 5) std::fputs("asyncio: socket.send() raised exception.\n", stderr);
+        if (conn_lost_ >= 5) concurrence::detail::write_stderr("asyncio: socket.send() raised exception.\n");
         ++conn_lost_;
         return;
     }
