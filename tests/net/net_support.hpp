@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <vector>
 #include <typeinfo>
 
 namespace net_tests {
@@ -131,5 +132,25 @@ inline bool ipv6_loopback_available() {
         return false;
     }
 }
+
+// A loop for one test that records what reaches its exception handler, and at the end runs
+// one more iteration and closes (CPython's tearDown: run_briefly, then close).
+struct RecordingLoop {
+    asyncio::EventLoop loop;
+    std::vector<std::string> messages;
+    std::vector<std::string> exceptions;  // describe_outcome of each
+    RecordingLoop() {
+        loop.set_exception_handler([this](asyncio::EventLoop&, const asyncio::ExceptionContext& c) {
+            messages.push_back(c.message);
+            exceptions.push_back(describe_outcome(c.exception));
+        });
+    }
+    RecordingLoop(const RecordingLoop&) = delete;
+    RecordingLoop& operator=(const RecordingLoop&) = delete;
+    ~RecordingLoop() {
+        run_one_iteration(loop);
+        loop.close();
+    }
+};
 
 }  // namespace net_tests

@@ -17,21 +17,7 @@ namespace {
 using namespace net_tests;
 
 // A loop whose exception handler records what it was given.
-struct stm_LoadLoop {
-    asyncio::EventLoop loop;
-    std::vector<std::string> messages;
-    std::vector<std::string> exceptions;
-    stm_LoadLoop() {
-        loop.set_exception_handler([this](asyncio::EventLoop&, const asyncio::ExceptionContext& c) {
-            messages.push_back(c.message);
-            exceptions.push_back(describe_outcome(c.exception));
-        });
-    }
-    ~stm_LoadLoop() {
-        run_one_iteration(loop);
-        loop.close();
-    }
-};
+using stm_LoadLoop = RecordingLoop;
 
 // ---- back-pressure end to end
 

@@ -84,22 +84,7 @@ private:
 };
 
 // A loop whose exception handler records the messages (Python's `messages` list).
-struct stm_Loop {
-    asyncio::EventLoop loop;
-    std::vector<std::string> messages;
-    stm_Loop() {
-        loop.set_exception_handler(
-            [this](asyncio::EventLoop&, const asyncio::ExceptionContext& c) { messages.push_back(c.message); });
-    }
-    ~stm_Loop() {
-        run_one_iteration(loop);  // Python's tearDown: run_briefly, then close
-        loop.close();
-    }
-};
-
-bool stm_ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
+using stm_Loop = RecordingLoop;
 
 using stm_Streams = std::pair<asyncio::StreamReader, asyncio::StreamWriter>;
 
@@ -126,7 +111,7 @@ TEST(StreamNetTest, OpenConnection) {
         auto [reader, writer] = l.loop.run_until_complete(stm_open_tcp(httpd.port()));
         auto [status, rest] = l.loop.run_until_complete(stm_http_get(reader, writer));
         EXPECT_EQ(status, "HTTP/1.0 200 OK\r\n");
-        EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message")) << rest;
+        EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message")) << rest;
         EXPECT_TRUE(reader.at_eof());
         EXPECT_EQ(l.messages, std::vector<std::string>{});
     }
@@ -141,7 +126,7 @@ TEST(StreamNetTest, OpenUnixConnection) {
         auto [reader, writer] = l.loop.run_until_complete(stm_open_unix(httpd.path()));
         auto [status, rest] = l.loop.run_until_complete(stm_http_get(reader, writer));
         EXPECT_EQ(status, "HTTP/1.0 200 OK\r\n");
-        EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message")) << rest;
+        EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message")) << rest;
         EXPECT_EQ(l.messages, std::vector<std::string>{});
     }
     EXPECT_EQ(open_fd_count(), fds_before);
@@ -482,7 +467,7 @@ asyncio::Coro<std::string> stm_status_then_close(int port, bool read_all) {
     std::string status = co_await rd.readline();
     if (read_all) {
         std::string rest = co_await rd.read();
-        EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message"));
+        EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message"));
     }
     const bool closing_before = wr.is_closing();
     wr.close();
@@ -521,7 +506,7 @@ asyncio::Coro<std::string> stm_async_writer_api(int port) {
     wr.write("GET / HTTP/1.0\r\n\r\n");
     std::string status = co_await rd.readline();
     std::string rest = co_await rd.read();
-    EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message"));
+    EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message"));
     wr.close();
     co_await wr.wait_closed();
     co_return status;
@@ -543,7 +528,7 @@ asyncio::Coro<std::string> stm_write_after_close(int port) {
     wr.write("GET / HTTP/1.0\r\n\r\n");
     std::string status = co_await rd.readline();
     std::string rest = co_await rd.read();
-    EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message"));
+    EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message"));
     wr.close();
     std::string outcome = "no exception";
     try {
@@ -598,7 +583,7 @@ asyncio::Coro<bool> stm_drop_the_writer(int port) {
         std::string status = co_await rd.readline();
         EXPECT_EQ(status, "HTTP/1.0 200 OK\r\n");
         std::string rest = co_await rd.read();
-        EXPECT_TRUE(stm_ends_with(rest, "\r\n\r\nTest message"));
+        EXPECT_TRUE(std::string_view(rest).ends_with("\r\n\r\nTest message"));
         transport = wr.transport().weak_from_this();
         EXPECT_FALSE(wr.is_closing());
     }  // the last StreamWriter handle goes: Python's __del__ closes the transport
