@@ -21,6 +21,7 @@
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/net/endpoints.hpp"
 #include "concurrence/net/sock_ops.hpp"
+#include "concurrence/process/subprocess.hpp"
 #include "concurrence/streams/streams.hpp"
 #include "concurrence/queues/queue.hpp"
 #include "concurrence/run/run.hpp"

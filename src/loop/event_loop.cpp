@@ -12,7 +12,9 @@
 #include <unordered_map>
 
 #include "io/poller.hpp"
+#include "loop/engine.hpp"
 #include "loop/fd_watch.hpp"
+#include "loop/signal_hub.hpp"
 #include "base/describe_exception.hpp"
 #include "loop/timer_queue.hpp"
 
@@ -23,23 +25,6 @@ EventLoop& get_running_loop() {
     return *detail::t_running_loop;
 }
 
-struct EventLoop::Engine {
-    detail::TimerQueue timers;
-    std::uint64_t next_seq = 1;
-    std::size_t cancelled_timers = 0;
-    explicit Engine(Backend backend) : poller(io::make_poller(static_cast<io::Kind>(backend))) {}
-    std::unique_ptr<io::Poller> poller;
-
-    // call_soon_threadsafe: handles posted by other threads.
-    std::mutex posted_mutex;
-    std::vector<detail::Runnable*> posted;
-    std::vector<detail::Runnable*> draining;  // swapped with `posted` to drain outside the lock
-    std::atomic<bool> wakeup_pending{false};
-
-    // add_reader/add_writer callbacks by descriptor, and the descriptors transports own.
-    std::unordered_map<int, std::unique_ptr<detail::FdWatch>> fd_watches;
-    std::unordered_map<int, detail::FdOwner*> transport_fds;
-};
 
 namespace {
 // PYTHONASYNCIODEBUG's counterpart: read once per process.
@@ -66,7 +51,9 @@ EventLoop::EventLoop(Backend backend)
     : engine_(std::make_unique<Engine>(backend)),
       postbox_(std::make_shared<detail::LoopPostbox>(this)),
       serial_(loop_serials.fetch_add(1, std::memory_order_relaxed) + 1),
-      debug_(debug_from_environment()) {}
+      debug_(debug_from_environment()) {
+    detail::signal_hub::ignore_sigpipe_once();
+}
 
 void EventLoop::interrupt_from_signal() noexcept {
     interrupt_pending_.store(true, std::memory_order_release);
@@ -287,6 +274,7 @@ void EventLoop::collect_events(Engine& e) {
         e.wakeup_pending.store(false, std::memory_order_release);
         take_posted();
         if (interrupt_pending_.exchange(false, std::memory_order_acq_rel) && interrupt_callback_) interrupt_callback_();
+        if (signals_pending_.load(std::memory_order_acquire)) dispatch_signals();
     }
 
     if (!e.timers.empty()) {
@@ -321,6 +309,7 @@ void EventLoop::close() {
         e.posted.clear();
         posted_pending_.store(false, std::memory_order_relaxed);
     }
+    remove_all_signal_handlers();  // as Python's close(): the process's actions come back
     for (auto& [fd, watch] : e.fd_watches) e.poller->remove(fd);
     e.fd_watches.clear();
     // Transports still open let go of their sockets (and of themselves).

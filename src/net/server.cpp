@@ -58,7 +58,7 @@ void ServerCore::accept_ready(std::size_t index) {
 }
 
 void ServerCore::accepted(int fd, const Socket& listening) {
-    Socket conn = Socket::adopt(fd, listening.family(), listening.type(), false);
+    Socket conn = Socket::adopt(fd, listening.family(), listening.type(), false, listening.proto());
     std::shared_ptr<asyncio::Protocol> protocol;
     try {
         protocol = factory_();

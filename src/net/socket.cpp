@@ -19,7 +19,7 @@ namespace {
 using detail::retry_eintr;
 }  // namespace
 
-Socket::Socket(int family, int type, int proto) : family_(family), type_(type) {
+Socket::Socket(int family, int type, int proto) : family_(family), type_(type), proto_(proto) {
     fd_ = ::socket(family, type | SOCK_CLOEXEC, proto);
     if (fd_ < 0) fail();
     blocking_ = !(type & SOCK_NONBLOCK);
@@ -35,6 +35,8 @@ Socket Socket::adopt(int fd) {
     s.family_ = value;
     if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &length) < 0) fail();
     s.type_ = value;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &value, &length) < 0) fail();
+    s.proto_ = value;
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0) fail();
     s.blocking_ = !(flags & O_NONBLOCK);
@@ -42,17 +44,22 @@ Socket Socket::adopt(int fd) {
     return s;
 }
 
-Socket Socket::adopt(int fd, int family, int type, bool blocking) noexcept {
+Socket Socket::adopt(int fd, int family, int type, bool blocking, int proto) noexcept {
     Socket s;
     s.fd_ = fd;
     s.family_ = family;
     s.type_ = type;
+    s.proto_ = proto;
     s.blocking_ = blocking;
     return s;
 }
 
 Socket::Socket(Socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), family_(other.family_), type_(other.type_), blocking_(other.blocking_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      family_(other.family_),
+      type_(other.type_),
+      proto_(other.proto_),
+      blocking_(other.blocking_) {}
 
 Socket& Socket::operator=(Socket&& other) noexcept {
     if (this != &other) {
@@ -60,6 +67,7 @@ Socket& Socket::operator=(Socket&& other) noexcept {
         fd_ = std::exchange(other.fd_, -1);
         family_ = other.family_;
         type_ = other.type_;
+        proto_ = other.proto_;
         blocking_ = other.blocking_;
     }
     return *this;
@@ -124,6 +132,7 @@ std::pair<Socket, Address> Socket::accept() {
     s.fd_ = fd;
     s.family_ = family_;
     s.type_ = type_;
+    s.proto_ = proto_;  // Python: socket(self.family, self.type, self.proto, fileno=fd)
     s.blocking_ = true;
     return {std::move(s), detail::from_raw(raw.get(), raw.length)};
 }

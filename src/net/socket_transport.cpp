@@ -10,20 +10,12 @@
 #include "concurrence/base/errors.hpp"
 #include "concurrence/task/task.hpp"
 #include "base/write_stderr.hpp"
+#include "net/read_buffer.hpp"
 #include "net/retry_eintr.hpp"
 
 namespace concurrence::net::detail {
 
 namespace {
-
-constexpr std::size_t max_read = 256 * 1024;  // Python's max_size
-
-// One read buffer per loop thread: data_received consumes it before the next read.
-char* read_buffer() {
-    thread_local std::unique_ptr<char[]> buffer;
-    if (!buffer) buffer = std::make_unique<char[]>(max_read);
-    return buffer.get();
-}
 
 // Python's _set_nodelay: TCP_NODELAY on every TCP transport.
 void set_nodelay(const Socket& sock) {

@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "concurrence/run/runner.hpp"
+#include "loop/signal_hub.hpp"
 
 namespace concurrence::asyncio::detail {
 
@@ -69,7 +70,10 @@ SigintScope::SigintScope(EventLoop& loop, TaskRef main) : loop_(loop), main_(std
 
 SigintScope::~SigintScope() {
     if (!installed_) return;
-    ::sigaction(SIGINT, &g_previous_action, nullptr);
+    // Python restores only its own handler. If the loop's add_signal_handler(SIGINT) took
+    // over, the loop puts back the program's action (not this one) when it lets go.
+    if (!detail::signal_hub::replace_saved_action(SIGINT, on_sigint, g_previous_action))
+        ::sigaction(SIGINT, &g_previous_action, nullptr);
     g_interrupted_loop.store(nullptr, std::memory_order_release);
     loop_.set_interrupt_callback(nullptr);
 }

@@ -20,6 +20,7 @@ Layers, low to high (a layer may include its own and the lower ones):
     bridge    include/concurrence/bridge, src/bridge     (loop <-> threads: above task, flow and futures)
     net       include/concurrence/net, src/net           (sockets, sock_*, transports: above bridge)
     streams   include/concurrence/streams, src/streams   (StreamReader/Writer, open_connection: above net)
+    process   include/concurrence/process, src/process   (subprocesses: above streams)
 
 and three more rules:
   * the umbrella headers include/concurrence/{asyncio,threading,queue,futures}.hpp may include
@@ -51,6 +52,7 @@ LAYERS = {
     "bridge": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge"},
     "net": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net"},
     "streams": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net", "streams"},
+    "process": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net", "streams", "process"},
 }
 # folders that count as another layer
 ALIASES = {"detail": "base"}

@@ -30,6 +30,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Python's TypeError: an argument of the wrong kind where the C++ type cannot tell (e.g. an
+// AF_UNIX path given for an IP endpoint).
+class TypeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Python's OverflowError: a number too large for what it is used for (e.g. a timeout past
 // threading::TIMEOUT_MAX).
 class OverflowError : public std::runtime_error {

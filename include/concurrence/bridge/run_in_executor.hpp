@@ -37,11 +37,6 @@ namespace concurrence::asyncio {
 
 namespace detail {
 
-template <class R>
-inline constexpr bool is_coro_v = false;
-template <class T>
-inline constexpr bool is_coro_v<Coro<T>> = true;
-
 // The loop's default executor, made on first use; throws RuntimeError "Executor shutdown has
 // been called" after shutdown_default_executor().
 futures::ThreadPoolExecutor& default_executor_of(EventLoop& loop);

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct Address;
 struct AddrInfo;
 struct ConnectionOptions;
 struct ServerOptions;
+struct DatagramOptions;
 }  // namespace concurrence::net
 
 namespace concurrence::asyncio {
@@ -92,6 +94,13 @@ class Task;
 class Server;
 template <class T>
 class Future;
+
+namespace detail {
+template <class R>
+inline constexpr bool is_coro_v = false;
+template <class T>
+inline constexpr bool is_coro_v<Coro<T>> = true;
+}  // namespace detail
 
 // What went wrong, for the loop's exception handler (Python passes a dict).
 // Python's loop.set_task_factory: how create_task starts a task. `eager` is Python 3.12's
@@ -193,6 +202,24 @@ public:
     bool remove_reader(int fd) { return clear_fd_callback(fd, false); }
     bool remove_writer(int fd) { return clear_fd_callback(fd, true); }
 
+    // ---- Unix signals (Python's loop.add_signal_handler; src/loop/signal_handlers.cpp)
+    // callback() runs on the loop's thread soon after sig arrives, never inside the signal
+    // handler itself; adding again replaces it. ValueError for a number that is no signal,
+    // RuntimeError for one that cannot be caught (SIGKILL, SIGSTOP). Unlike Python (main
+    // thread only), any thread's loop may add handlers: a signal reaches every loop that asked
+    // for it. The last loop to remove a signal's handler (or to close) puts back the action
+    // the process had before. Loop thread only.
+    template <class F>
+    void add_signal_handler(int sig, F&& callback) {
+        static_assert(!detail::is_coro_v<std::invoke_result_t<std::decay_t<F>&>>,
+                      "coroutines cannot be used with add_signal_handler()");
+        check_signal(sig);
+        check_open();
+        set_signal_handler(sig, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+    }
+    // True if a handler was removed.
+    bool remove_signal_handler(int sig);
+
     // ---- sockets (defined in the net layer, concurrence/net/sock_ops.hpp). The socket must
     // be non-blocking (ValueError otherwise) and outlive the operation. Errors are OSError's
     // subclasses; cancelling the awaiting task stops watching the socket and leaves it usable.
@@ -227,6 +254,10 @@ public:
     Coro<Server> create_unix_server(ProtocolFactory factory, std::string path, net::ServerOptions options);
     template <class ProtocolFactory>
     Coro<Server> create_unix_server(ProtocolFactory factory, std::string path);
+    // (transport, protocol) of a UDP or AF_UNIX datagram endpoint; the factory returns a
+    // std::shared_ptr to an asyncio::DatagramProtocol subclass.
+    template <class ProtocolFactory>
+    auto create_datagram_endpoint(ProtocolFactory factory, net::DatagramOptions options);
 
     // ---- tasks and futures (defined in the task layer)
     // With the eager factory, the new task's first step runs inside create_task.
@@ -295,6 +326,8 @@ public:
     // (asyncio::Runner turns SIGINT into the cancellation of its main task this way.)
     void interrupt_from_signal() noexcept;
     void set_interrupt_callback(std::function<void()> callback) { interrupt_callback_ = std::move(callback); }
+    // Async-signal-safe: sig arrived; the loop runs its handler soon (src/loop/signal_hub).
+    void signal_from_handler(int sig) noexcept;
     // The I/O backend, for the transports (net layer).
     io::Poller& poller();
     // A transport owns fd from now on (add_reader on it is refused) / no longer.
@@ -317,6 +350,10 @@ private:
     }
     void post_threadsafe(detail::HandleCore* h);
     void set_fd_callback(int fd, bool writer, detail::HandleCore* h);
+    static void check_signal(int sig);
+    void set_signal_handler(int sig, detail::HandleCore* h);
+    void dispatch_signals();
+    void remove_all_signal_handlers() noexcept;
     bool clear_fd_callback(int fd, bool writer);
     bool post_if_open(const std::function<detail::HandleCore*()>& make);
     void take_posted();
@@ -334,6 +371,7 @@ private:
     ExceptionHandler exception_handler_;
     std::function<void()> interrupt_callback_;
     std::atomic<bool> interrupt_pending_{false};
+    std::atomic<std::uint64_t> signals_pending_{0};  // bit sig-1: sig arrived
     TaskFactory task_factory_ = TaskFactory::standard;
     const std::uint64_t serial_;
     bool debug_;

@@ -1,11 +1,16 @@
-// loop.create_connection, create_server and their AF_UNIX forms (Python's transport and
-// protocol API). The factory is called once per connection and returns a
-// std::shared_ptr to a Protocol subclass.
+// loop.create_connection, create_server and their AF_UNIX forms, and
+// create_datagram_endpoint (Python's transport and protocol API). The factory is called once
+// per connection and returns a std::shared_ptr to a Protocol subclass (a DatagramProtocol
+// subclass for a datagram endpoint).
 //
 //   auto [transport, protocol] = co_await loop.create_connection(
 //       [] { return std::make_shared<EchoClient>(); }, "127.0.0.1", 8888);
 //   asyncio::Server server = co_await loop.create_server(
 //       [] { return std::make_shared<EchoServer>(); }, "127.0.0.1", 8888);
+//
+//   net::DatagramOptions options{.remote_addr = net::Address{"127.0.0.1", 9999}};  // named: g++ 12
+//   auto [transport, protocol] = co_await loop.create_datagram_endpoint(
+//       [] { return std::make_shared<EchoClientProtocol>(); }, std::move(options));
 //
 // Host "" is Python's None: every interface for a server, the loopback for a connection.
 // create_connection tries each address the host resolves to, in order; if none connects it
@@ -43,6 +48,26 @@ asyncio::Coro<asyncio::Server> open_unix_server(asyncio::EventLoop& loop, Protoc
 
 template <class Factory>
 using protocol_ptr_t = std::decay_t<std::invoke_result_t<Factory&>>;
+
+using DatagramProtocolFactory = std::function<std::shared_ptr<asyncio::DatagramProtocol>()>;
+
+// Python's create_datagram_endpoint (src/net/datagram.cpp).
+asyncio::Coro<std::shared_ptr<asyncio::DatagramTransport>> open_datagram_endpoint(asyncio::EventLoop& loop,
+                                                                                   DatagramProtocolFactory factory,
+                                                                                   DatagramOptions options);
+
+// Runs open_datagram_endpoint with a factory that remembers the protocol it made.
+template <class Factory>
+asyncio::Coro<std::pair<std::shared_ptr<asyncio::DatagramTransport>, protocol_ptr_t<Factory>>> datagram_with(
+    asyncio::EventLoop& loop, Factory factory, DatagramOptions options) {
+    protocol_ptr_t<Factory> protocol;
+    DatagramProtocolFactory remembering = [&]() -> std::shared_ptr<asyncio::DatagramProtocol> {
+        protocol = factory();
+        return protocol;
+    };
+    auto transport = co_await open_datagram_endpoint(loop, std::move(remembering), std::move(options));
+    co_return std::pair{std::move(transport), std::move(protocol)};
+}
 
 template <class Factory>
 void check_protocol_factory() {
@@ -97,6 +122,14 @@ Coro<Server> EventLoop::create_unix_server(ProtocolFactory factory, std::string 
     net::detail::check_protocol_factory<ProtocolFactory>();
     return net::detail::open_unix_server(*this, net::detail::ProtocolFactory(std::move(factory)), std::move(path),
                                          std::move(options));
+}
+
+template <class ProtocolFactory>
+auto EventLoop::create_datagram_endpoint(ProtocolFactory factory, net::DatagramOptions options) {
+    static_assert(std::is_convertible_v<net::detail::protocol_ptr_t<ProtocolFactory>,
+                                        std::shared_ptr<DatagramProtocol>>,
+                  "the protocol factory must return a std::shared_ptr to an asyncio::DatagramProtocol subclass");
+    return net::detail::datagram_with(*this, std::move(factory), std::move(options));
 }
 
 // Without options (declared apart in EventLoop, whose header cannot name the options' types).

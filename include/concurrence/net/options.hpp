@@ -1,7 +1,14 @@
-// The keyword arguments of loop.create_connection and loop.create_server, as designated
-// initialisers:
+// The keyword arguments of loop.create_connection, loop.create_server and
+// loop.create_datagram_endpoint, as designated initialisers:
 //
 //   co_await loop.create_server(factory, "", 8888, {.backlog = 1000, .reuse_port = true});
+//
+//   net::DatagramOptions options{.local_addr = net::Address{"127.0.0.1", 9999}};
+//   co_await loop.create_datagram_endpoint(factory, std::move(options));
+//
+// With g++ 12, options that own something (an address, a socket) must be named first, as
+// above: that compiler mishandles such a temporary in a co_await expression (it copies it byte
+// by byte; docs/design.md). clang takes `{.local_addr = ...}` in place.
 #pragma once
 
 #include <netdb.h>
@@ -30,6 +37,24 @@ struct ServerOptions {
     bool reuse_port = false;
     bool start_serving = true;
     // An already bound socket to listen on instead of host and port (Python's sock=).
+    std::optional<Socket> sock = std::nullopt;
+};
+
+// loop.create_datagram_endpoint's arguments. Python's (host, port) tuples are net::Address
+// values: Address{"127.0.0.1", 9999} (a numeric host is used as is), Address{"localhost", 9999}
+// (a name: resolved off the loop, in the default executor), host "" for Python's None (the
+// loopback, or every interface with flags = AI_PASSIVE, as getaddrinfo answers). An AF_UNIX
+// endpoint takes paths, Address::unix_path("/tmp/app.sock") (family = AF_UNIX, or implied by
+// such an address); an empty path is Python's '' (no address).
+struct DatagramOptions {
+    std::optional<Address> local_addr = std::nullopt;   // bind there
+    std::optional<Address> remote_addr = std::nullopt;  // connect there (sendto's default peer)
+    int family = 0;  // AF_INET, AF_INET6, AF_UNIX, or 0: what the addresses resolve to
+    int proto = 0;
+    int flags = 0;  // getaddrinfo flags
+    bool reuse_port = false;       // SO_REUSEPORT
+    bool allow_broadcast = false;  // SO_BROADCAST; remote_addr is then not connected, only the default
+    // An already made datagram socket to use instead (Python's sock=); nothing else may be given.
     std::optional<Socket> sock = std::nullopt;
 };
 

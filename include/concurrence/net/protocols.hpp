@@ -13,6 +13,13 @@
 // transport reuses its buffer): copy what must outlive it. An exception thrown by
 // data_received or eof_received is a fatal error of the connection, as in Python: it goes to
 // the loop's exception handler and the transport is closed.
+//
+// A DatagramProtocol (loop.create_datagram_endpoint) gets each datagram whole, with its
+// sender's address (net::Address{} for a sender without a name, e.g. an unbound AF_UNIX
+// socket); the view is valid during the call only. A failed send or receive is
+// error_received's, and the endpoint stays open. An exception thrown by datagram_received or
+// error_received goes to the loop's exception handler, and the endpoint stays open (Python's
+// datagram transport does not catch it: the loop's callback handle reports it).
 #pragma once
 
 #include <exception>

@@ -36,7 +36,7 @@ public:
     static Socket adopt(int fd);
     // The same, trusting the caller for what adopt(fd) would ask the system (e.g. a descriptor
     // accept4() just returned).
-    static Socket adopt(int fd, int family, int type, bool blocking) noexcept;
+    static Socket adopt(int fd, int family, int type, bool blocking, int proto = 0) noexcept;
     Socket(Socket&& other) noexcept;
     Socket& operator=(Socket&& other) noexcept;
     ~Socket() { close(); }
@@ -45,6 +45,8 @@ public:
     bool is_open() const noexcept { return fd_ >= 0; }
     int family() const noexcept { return family_; }
     int type() const noexcept { return type_; }
+    // Python's sock.proto: as given to the constructor (adopt(fd) asks the system).
+    int proto() const noexcept { return proto_; }
     void close() noexcept;
     // Gives the descriptor up without closing it.
     int detach() noexcept;
@@ -78,6 +80,7 @@ private:
     int fd_ = -1;
     int family_ = 0;
     int type_ = 0;
+    int proto_ = 0;
     bool blocking_ = true;
 };
 

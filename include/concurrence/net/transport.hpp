@@ -66,12 +66,29 @@ public:
     virtual std::size_t get_write_buffer_size() const = 0;
 };
 
+// A datagram endpoint (loop.create_datagram_endpoint). Besides Python's DatagramTransport
+// methods, the ones CPython's selector transport has too: flow control and pause_reading.
 class DatagramTransport : public BaseTransport {
 public:
-    // addr: the destination, or nullopt for a connected endpoint's peer.
+    // Sends one datagram (empty ones too, as Python 3.13), at once if nothing is buffered;
+    // what the socket does not take now is buffered and sent in order when it can.
+    // addr: the destination, or nullopt for a connected endpoint's peer. On an endpoint made
+    // with remote_addr, any other address is ValueError "Invalid address: must be None or
+    // ('127.0.0.1', 9999)". A failed send goes to the protocol's error_received (the
+    // transport stays open). After close() (once the buffer is empty) or abort(), datagrams
+    // are dropped (a warning after 5, as Python).
     virtual void sendto(std::string_view data, std::optional<net::Address> addr = std::nullopt) = 0;
+    // Closes at once: the buffer is dropped, connection_lost(null) follows.
     virtual void abort() = 0;
+    // Bytes buffered, plus 8 per datagram for its header (Python 3.13's count).
     virtual std::size_t get_write_buffer_size() const = 0;
+    // Python's defaults: high 64 KiB, low high/4. ValueError unless high >= low >= 0.
+    virtual void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
+                                         std::optional<std::size_t> low = std::nullopt) = 0;
+    virtual std::pair<std::size_t, std::size_t> get_write_buffer_limits() const = 0;  // (low, high)
+    virtual void pause_reading() = 0;
+    virtual void resume_reading() = 0;
+    virtual bool is_reading() const = 0;
 };
 
 }  // namespace concurrence::asyncio

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs one example program and checks what it prints (examples must keep working, not only
+# compile). usage: check_example.sh NAME PROGRAM [SECOND_PROGRAM]
+set -u
+name=$1 prog=$2 second=${3:-}
+out=$(mktemp) && trap 'rm -f "$out"' EXIT
+fail() { echo "FAIL $name: $*"; echo "--- output:"; cat "$out"; exit 1; }
+expect_line() { grep -qxF -- "$1" "$out" || fail "no line '$1'"; }
+
+case $name in
+subprocess_run)
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    expect_line "['ls /zzz' exited with 2]"
+    expect_line "[stderr]"
+    expect_line "['sleep 1; echo \"hello\"' exited with 0]"
+    expect_line "hello"
+    # ls fails at once, the other command takes a second: its report comes second
+    [ "$(grep -n 'exited with' "$out" | head -1 | grep -c zzz)" = 1 ] || fail "order"
+    ;;
+subprocess_lines)
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    for i in 1 2 3; do grep -qE "^[0-9.]+s: line $i\$" "$out" || fail "no line $i"; done
+    expect_line "exit status 0"
+    ;;
+subprocess_pipeline)
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    [ "$(head -3 "$out" | tr '\n' ' ')" = "apple fig pear " ] || fail "not sorted"
+    expect_line "statuses: 0 0"
+    ;;
+sigterm_shutdown)
+    "$prog" >"$out" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do grep -q '^ready' "$out" && break; sleep 0.1; done
+    grep -q '^ready' "$out" || { kill -9 $pid; fail "never ready"; }
+    kill -TERM $pid
+    wait $pid || fail "exit status $?"
+    expect_line "shutting down"
+    for n in 0 1 2; do expect_line "worker $n stopped"; done
+    [ "$(tail -1 "$out")" = "bye" ] || fail "bye is not last"
+    ;;
+udp_echo)
+    # A free UDP port for this run (the examples' 9999 may be taken on a CI machine).
+    port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 29999)
+    server_out=$(mktemp)
+    "$prog" "$port" >"$server_out" 2>&1 &
+    server=$!
+    for _ in $(seq 600); do grep -q '^Starting UDP server' "$server_out" && break; sleep 0.1; done
+    timeout 60 "$second" "$port" >"$out" 2>&1 || { kill $server; fail "client exit status $?"; }
+    kill $server; wait $server 2>/dev/null
+    expect_line "Send: Hello World!"
+    expect_line "Received: Hello World!"
+    expect_line "Connection closed"
+    grep -q "^Received 'Hello World!' from ('127.0.0.1', " "$server_out" || { cat "$server_out"; fail "server"; }
+    rm -f "$server_out"
+    ;;
+*) fail "unknown example" ;;
+esac
+echo "ok $name"
