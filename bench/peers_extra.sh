@@ -45,6 +45,15 @@ extra_pass() {
     concurrence_prog queue-threads bench_w6_queue_threads "$N_QUEUE"
     concurrence_prog pool bench_w6_pool "$N_POOL"
     concurrence_prog cpu-split bench_w6_cpu_split "$N_CPU"
+    # W7 (ours, not the peers' harness): spawn 500 `true` children, 20 at a time, with a pipe;
+    # again from a parent holding 1 GiB (fork's page-table copy shows there). Python asyncio
+    # runs the same program (bench/python/w7_subprocess.py).
+    concurrence_prog subprocess bench_w7_subprocess 500 20 0
+    concurrence_prog subprocess-big bench_w7_subprocess 500 20 1000
+    if want subprocess asyncio || want subprocess-big asyncio; then
+        run_prog subprocess asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 0
+        run_prog subprocess-big asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 1000
+    fi
     # W4/W5: the default backend (epoll) and io_uring (readiness mode, for now).
     concurrence_server echo "$CONCURRENCE_PEER" epoll bench_w4_echo_server @PORT@ protocol
     concurrence_server echo "$CONCURRENCE_PEER-io_uring" io_uring bench_w4_echo_server @PORT@ protocol

@@ -7,7 +7,6 @@
 #include "concurrence/base/errors.hpp"
 #include "concurrence/net/endpoints.hpp"
 #include "concurrence/net/sock_ops.hpp"
-#include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/bind_error.hpp"
 #include "net/resolve_stream.hpp"
@@ -23,20 +22,7 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> start_transport(asyncio::Even
                                                                    ProtocolFactory factory) {
     if (sock.getblocking()) sock.setblocking(false);
     auto transport = std::make_shared<SocketTransport>(loop, std::move(sock), factory());
-    asyncio::Future<void> made = loop.create_future<void>();
-    transport->start([made]() mutable {
-        if (!made.done()) made.set_result();  // Python's _set_result_unless_cancelled
-    });
-    std::exception_ptr error;
-    try {
-        co_await made;
-    } catch (...) {
-        error = std::current_exception();
-    }
-    if (error) {
-        transport->close();
-        std::rethrow_exception(error);
-    }
+    co_await transport->start_and_wait();
     co_return transport;
 }
 

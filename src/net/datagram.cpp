@@ -9,7 +9,6 @@
 #include "concurrence/base/errors.hpp"
 #include "concurrence/net/endpoints.hpp"
 #include "concurrence/net/sock_ops.hpp"
-#include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/datagram_transport.hpp"
 #include "net/resolve_stream.hpp"
@@ -62,20 +61,7 @@ asyncio::Coro<std::shared_ptr<asyncio::DatagramTransport>> dg_start(asyncio::Eve
                                                                     DatagramProtocolFactory factory,
                                                                     std::optional<Address> address) {
     auto transport = std::make_shared<DatagramSocketTransport>(loop, std::move(sock), factory(), std::move(address));
-    asyncio::Future<void> made = loop.create_future<void>();
-    transport->start([made]() mutable {
-        if (!made.done()) made.set_result();  // Python's _set_result_unless_cancelled
-    });
-    std::exception_ptr error;
-    try {
-        co_await made;
-    } catch (...) {
-        error = std::current_exception();
-    }
-    if (error) {
-        transport->close();
-        std::rethrow_exception(error);
-    }
+    co_await transport->start_and_wait();
     co_return transport;
 }
 

@@ -1,6 +1,6 @@
-// Starting a child: fork, set it up, exec; an exec that fails is reported to the parent through
-// a close-on-exec pipe, so the caller gets Python's exception (with the program or the cwd as
-// its filename), never a child that exits 255 in silence.
+// Starting a child with glibc's posix_spawn (vfork-like: the cost does not grow with this
+// process's memory). A failed exec is the caller's exception, with the program or the cwd as
+// its filename, never a child that exits 127 in silence.
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +24,7 @@ struct SpawnPlan {
 };
 
 // The child's pid. Throws the OSError subclass of the errno that stopped it (e.g.
-// FileNotFoundError: [Errno 2] No such file or directory: 'prog'); that child is reaped.
+// FileNotFoundError: [Errno 2] No such file or directory: 'prog'); no child is left.
 pid_t spawn(const SpawnPlan& plan);
 
 }  // namespace concurrence::asyncio::subprocess::detail

@@ -3,7 +3,7 @@
 
 #include <concurrence/asyncio.hpp>
 
-#include <dirent.h>
+#include "open_fds.hpp"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,15 +19,7 @@ namespace net_tests {
 namespace asyncio = concurrence::asyncio;
 namespace net = concurrence::net;
 
-// Open descriptors of this process: a test counts them before and after to catch leaks.
-inline int open_fd_count() {
-    int n = 0;
-    if (DIR* dir = ::opendir("/proc/self/fd")) {
-        while (::readdir(dir)) ++n;
-        ::closedir(dir);
-    }
-    return n;
-}
+using test_support::open_fd_count;
 
 // A listening TCP socket on 127.0.0.1 and a free port, non-blocking.
 inline net::Socket listener(int backlog = 16) {

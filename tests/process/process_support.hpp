@@ -3,7 +3,7 @@
 
 #include <concurrence/asyncio.hpp>
 
-#include <dirent.h>
+#include "open_fds.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,15 +16,7 @@ namespace process_tests {
 namespace asyncio = concurrence::asyncio;
 namespace subprocess = concurrence::asyncio::subprocess;
 
-// Open descriptors of this process: counted before and after to catch leaks.
-inline int open_fd_count() {
-    int n = 0;
-    if (DIR* dir = ::opendir("/proc/self/fd")) {
-        while (::readdir(dir)) ++n;
-        ::closedir(dir);
-    }
-    return n;
-}
+using test_support::open_fd_count;
 
 // True if this process has a child that is not reaped (running or a zombie).
 inline bool has_unreaped_children() {

@@ -198,6 +198,28 @@ TEST(Subprocess, DescriptorAsStdin) {
     ::close(fds[0]);
 }
 
+// A source descriptor below 3 (here our own stdin, made a pipe for the test) is copied out of
+// the way before the child's 0, 1, 2 are set.
+TEST(Subprocess, OurStdinAsTheChildsStdin) {
+    int fds[2];
+    ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+    ASSERT_EQ(::write(fds[1], "via fd 0\n", 9), 9);
+    ::close(fds[1]);
+    const int saved = ::dup(0);
+    ASSERT_GE(saved, 0);
+    ASSERT_EQ(::dup2(fds[0], 0), 0);
+    auto main = []() -> asyncio::Coro<std::string> {
+        auto proc = co_await asyncio::create_subprocess_exec("cat", subprocess::Options{.stdin = 0, .stdout = PIPE});
+        auto [out, err] = co_await proc.communicate();
+        co_return *out;
+    };
+    const std::string out = asyncio::run(main());
+    ::dup2(saved, 0);
+    ::close(saved);
+    ::close(fds[0]);
+    EXPECT_EQ(out, "via fd 0\n");
+}
+
 TEST(Subprocess, StdoutForStdinIsAValueError) {
     auto main = []() -> asyncio::Coro<void> {
         co_await asyncio::create_subprocess_exec("true", subprocess::Options{.stdin = subprocess::STDOUT});
