@@ -12,6 +12,7 @@
 
 #include "base/write_stderr.hpp"
 #include "concurrence/base/os_error.hpp"
+#include "net/retry_eintr.hpp"
 #include "process/sigchld.hpp"
 
 namespace concurrence::asyncio::subprocess::detail {
@@ -99,10 +100,7 @@ void ChildWatch::try_reap() {
         [[maybe_unused]] ssize_t n = ::read(fd_, &count, sizeof count);  // level-triggered: drain it
     }
     int status = 0;
-    pid_t r;
-    do {
-        r = ::waitpid(pid_, &status, WNOHANG);
-    } while (r < 0 && errno == EINTR);
+    const pid_t r = net::detail::retry_eintr([&] { return ::waitpid(pid_, &status, WNOHANG); });
     if (r == 0) return;  // not yet (another child's SIGCHLD)
     if (r < 0) {
         // Someone else reaped it (a waitpid(-1) elsewhere, or SIGCHLD ignored): Python's
@@ -138,12 +136,8 @@ void ChildWatch::loop_closing() noexcept {
     if (loop_.get_debug())
         concurrence::detail::write_stderr("asyncio: Close running child process: kill pid " + std::to_string(pid_) +
                                           "\n");
-    if (::kill(pid_, SIGKILL) == 0) {
-        pid_t r;
-        do {
-            r = ::waitpid(pid_, &status, 0);
-        } while (r < 0 && errno == EINTR);
-        returncode_ = r == pid_ ? returncode_of(status) : 255;
+    if (auto rc = kill_and_reap(pid_)) {
+        returncode_ = rc;
         return;
     }
     // Not ours to kill any more (e.g. it changed its credentials): reaped when it ends.
@@ -151,11 +145,17 @@ void ChildWatch::loop_closing() noexcept {
     try {
         std::thread([pid] {
             int ignored;
-            while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
-            }
+            net::detail::retry_eintr([&] { return ::waitpid(pid, &ignored, 0); });
         }).detach();
     } catch (...) {
     }
+}
+
+std::optional<int> kill_and_reap(pid_t pid) noexcept {
+    if (::kill(pid, SIGKILL) != 0) return std::nullopt;
+    int status = 0;
+    const pid_t r = net::detail::retry_eintr([&] { return ::waitpid(pid, &status, 0); });
+    return r == pid ? returncode_of(status) : 255;
 }
 
 void ChildWatch::add_waiter(Future<int> f) {

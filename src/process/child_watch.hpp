@@ -56,6 +56,10 @@ private:
     std::shared_ptr<ChildWatch> self_;  // while watching
 };
 
+// SIGKILL, then a blocking waitpid: the return code (255 if waitpid failed), or nullopt if
+// the kill was refused. For a child nobody else reaps; blocks while it dies.
+std::optional<int> kill_and_reap(pid_t pid) noexcept;
+
 // Process.wait(): the return code, once the child is reaped.
 Coro<int> wait_for_exit(std::shared_ptr<ChildWatch> watch);
 

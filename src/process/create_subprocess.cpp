@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "concurrence/base/errors.hpp"
@@ -12,6 +11,7 @@
 #include "concurrence/net/socket.hpp"
 #include "concurrence/process/subprocess.hpp"
 #include "process/child_watch.hpp"
+#include "process/owned_fd.hpp"
 #include "process/spawn.hpp"
 #include "streams/stream_protocol.hpp"
 
@@ -22,20 +22,7 @@ namespace {
 using subprocess::Options;
 using subprocess::Stdio;
 
-// A descriptor this call opened for the child (its pipe end, /dev/null), closed on return.
-struct OwnedFd {
-    int fd = -1;
-    OwnedFd() = default;
-    explicit OwnedFd(int f) : fd(f) {}
-    OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-    OwnedFd& operator=(OwnedFd&& o) noexcept {
-        std::swap(fd, o.fd);
-        return *this;
-    }
-    ~OwnedFd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
+using subprocess::detail::OwnedFd;
 
 // The parent's ends of the pipes, and what the child gets.
 struct Plumbing {
@@ -105,10 +92,7 @@ Coro<subprocess::Process> start_process(subprocess::detail::SpawnPlan plan, Opti
     try {
         watch = subprocess::detail::ChildWatch::start(loop, pid);
     } catch (...) {
-        ::kill(pid, SIGKILL);
-        int status;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        subprocess::detail::kill_and_reap(pid);
         throw;
     }
     subprocess::Process proc(watch);

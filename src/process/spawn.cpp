@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "concurrence/base/os_error.hpp"
+#include "process/owned_fd.hpp"
 
 extern char** environ;
 
@@ -52,13 +53,7 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
     return out;
 }
 
-// RAII for the descriptors made here and for posix_spawn's two structures.
-struct TempFd {
-    int fd = -1;
-    ~TempFd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
+// RAII for posix_spawn's two structures.
 struct FileActions {
     posix_spawn_file_actions_t actions;
     FileActions() { ::posix_spawn_file_actions_init(&actions); }
@@ -91,14 +86,14 @@ pid_t spawn(const SpawnPlan& plan) {
     FileActions fa;
     // Standard descriptors: a source below 3 may be overwritten by an earlier dup2, so it
     // goes through a copy above 2 first.
-    TempFd moved[3];
+    OwnedFd moved[3];
     for (int i = 0; i < 3; ++i) {
         int source = plan.stdio[i];
         if (source < 0) continue;
         if (source < 3) {
-            moved[i].fd = ::fcntl(source, F_DUPFD_CLOEXEC, 3);
-            if (moved[i].fd < 0) throw_os_error(errno);
-            source = moved[i].fd;
+            moved[i] = OwnedFd(::fcntl(source, F_DUPFD_CLOEXEC, 3));
+            if (moved[i].get() < 0) throw_os_error(errno);
+            source = moved[i].get();
         }
         check(::posix_spawn_file_actions_adddup2(&fa.actions, source, i));
     }
