@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Each target installs what it is missing.
-#   make demo    build and run the tutorial's two programs, with their timing
+#   make demo    build and run the tutorial's two programs, with their timing and timelines (build/demo/*.svg)
 #   make test    build and run every test: g++ optimised, ASan+UBSan, TSan, clang++
 #   make bench   our benchmarks and the peers' in one run (BENCH=spawn,timers,pingpong,W6 to choose)
 SHELL := /bin/bash
@@ -18,8 +18,8 @@ build/release/build.ninja: deps CMakeLists.txt CMakePresets.json
 
 demo: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target tutorial_threads tutorial_asyncio
-	@scripts/demo.sh build/release/examples
+	@cmake --build --preset release -j $(JOBS) --target tutorial_threads tutorial_asyncio concurrence-trace-svg
+	@scripts/demo.sh build/release
 
 test: deps test-release test-asan test-tsan test-clang
 	@echo "make test: all suites passed (release, asan+ubsan, tsan, clang)"

@@ -2,7 +2,6 @@
 // Each line is written whole and flushed, so the order holds when the output is piped.
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include <concurrence/threading.hpp>
 
@@ -17,13 +16,13 @@ static void print(const char* line) {
 // Définir une fonction à exécuter dans un thread
 static void dire_bonjour() {
     print("Bonjour!");
-    std::this_thread::sleep_for(2s);  // Simule une tâche longue
+    concurrence::time::sleep(2s);  // Simule une tâche longue (time.sleep(2))
     print("Bonjour après 2 secondes!");
 }
 
 static void dire_au_revoir() {
     print("Au revoir!");
-    std::this_thread::sleep_for(1s);  // Simule une tâche plus courte
+    concurrence::time::sleep(1s);  // Simule une tâche plus courte (time.sleep(1))
     print("Au revoir après 1 seconde!");
 }
 

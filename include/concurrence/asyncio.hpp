@@ -6,6 +6,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/base/trace.hpp"
 #include "concurrence/bridge/run_coroutine_threadsafe.hpp"
 #include "concurrence/bridge/run_in_executor.hpp"
 #include "concurrence/bridge/wrap_future.hpp"
@@ -31,6 +32,7 @@
 #include "concurrence/sync/event.hpp"
 #include "concurrence/sync/lock.hpp"
 #include "concurrence/sync/semaphore.hpp"
+#include "concurrence/task/call_graph.hpp"
 #include "concurrence/task/coro.hpp"
 #include "concurrence/task/current_task.hpp"
 #include "concurrence/task/future.hpp"

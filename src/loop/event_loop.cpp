@@ -16,6 +16,7 @@
 #include "loop/fd_watch.hpp"
 #include "loop/signal_hub.hpp"
 #include "base/describe_exception.hpp"
+#include "concurrence/base/trace.hpp"
 #include "loop/timer_queue.hpp"
 
 namespace concurrence::asyncio {
@@ -231,6 +232,10 @@ void EventLoop::run_once() {
     if (ready_.empty() || stopping_ || e.poller->watches_io() || !e.timers.empty() ||
         e.wakeup_pending.load(std::memory_order_acquire))
         collect_events(e);
+    if (debug_ || trace::detail::recording()) [[unlikely]] {
+        run_ready_observed();
+        return;
+    }
 
     // Only what was ready when the iteration began: what these schedule waits for the next one.
     constexpr std::size_t prefetch_distance = 8;
@@ -244,12 +249,14 @@ void EventLoop::run_once() {
 void EventLoop::run_forever() {
     check_can_run();
     running_ = true;
+    running_in_a_thread_.store(true, std::memory_order_relaxed);
     detail::t_running_loop = this;
     detail::t_running_serial = serial_;
     struct Reset {
         EventLoop* loop;
         ~Reset() {
             loop->running_ = false;
+            loop->running_in_a_thread_.store(false, std::memory_order_relaxed);
             loop->stopping_ = false;
             detail::t_running_loop = nullptr;
             detail::t_running_serial = 0;
@@ -270,7 +277,13 @@ void EventLoop::collect_events(Engine& e) {
         timeout = left > 0 ? left : 0;
     }
     const bool must_poll = timeout != 0 || e.poller->watches_io();
-    if ((must_poll && e.poller->poll(timeout)) || e.wakeup_pending.load(std::memory_order_acquire)) {
+    bool woken = false;
+    if (must_poll) {
+        // A wait of the loop's thread in traces, when it may block.
+        const trace::detail::ScopedWait traced(timeout != 0 && trace::detail::recording() ? "poll" : nullptr);
+        woken = e.poller->poll(timeout);
+    }
+    if (woken || e.wakeup_pending.load(std::memory_order_acquire)) {
         e.wakeup_pending.store(false, std::memory_order_release);
         take_posted();
         if (interrupt_pending_.exchange(false, std::memory_order_acq_rel) && interrupt_callback_) interrupt_callback_();

@@ -16,7 +16,9 @@ public:
     FdReady(asyncio::EventLoop& loop, int fd, bool writable) : loop_(loop), fd_(fd), writable_(writable) {}
 
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         auto wake_up = [this] {
             stop_watching();
             wake();
@@ -29,6 +31,7 @@ public:
     }
     void await_resume() { resume_checks(); }
 
+    const char* wait_kind() const noexcept override { return writable_ ? "socket writable" : "socket readable"; }
     bool cancel_wait(asyncio::detail::TaskCore& task, const std::string&) override {
         stop_watching();
         wake_cancelled(task);

@@ -1,5 +1,7 @@
 #include "concurrence/run/runner.hpp"
 
+#include "run/dump_signal.hpp"
+
 namespace concurrence::asyncio {
 
 namespace detail {
@@ -33,6 +35,7 @@ EventLoop& Runner::get_loop() {
     if (!loop_) {
         loop_ = std::make_unique<EventLoop>(options_.backend);
         if (options_.debug) loop_->set_debug(*options_.debug);
+        detail::dump_call_graphs_from_environment(*loop_);
     }
     return *loop_;
 }

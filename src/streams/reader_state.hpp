@@ -76,7 +76,9 @@ public:
     DataWait(const DataWait&) = delete;
     DataWait& operator=(const DataWait&) = delete;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         s_.waiter = this;
     }
@@ -86,6 +88,7 @@ public:
         // rethrow_exception(nullptr) is undefined): the read goes on as after any wake-up.
         if (failed_ && s_.exception) std::rethrow_exception(s_.exception);
     }
+    const char* wait_kind() const noexcept override { return "StreamReader.read"; }
     bool cancel_wait(TaskCore& task, const std::string&) override {
         s_.waiter = nullptr;
         wake_cancelled(task);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/describe_exception.hpp"
+#include "base/short_function_name.hpp"
 #include "concurrence/task/coro.hpp"
 
 namespace concurrence::asyncio::detail {
@@ -17,10 +18,12 @@ void throw_await_outside_task() {
     throw RuntimeError("await outside of a task: run coroutines with asyncio::run or create_task");
 }
 
-void report_never_awaited(bool in_debug_build, const char* function) {
+void report_never_awaited(bool in_debug_build, const TaskCore& coroutine) {
     EventLoop* loop = running_loop_or_null();
     if (loop ? !(in_debug_build || loop->get_debug()) : !in_debug_build) return;
-    ExceptionContext context{std::string("coroutine '") + function + "' was never awaited", nullptr, {}};
+    ExceptionContext context{"coroutine '" + coroutine.function_name() + "' was never awaited\nCoroutine defined at " +
+                                 coroutine.file() + ":" + std::to_string(coroutine.line()),
+                             nullptr, {}};
     if (loop)
         loop->call_exception_handler(context);
     else
@@ -34,6 +37,11 @@ void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string 
     number_ = task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
     if (!name.empty()) extra().name = std::move(name);
     registry_index_ = loop.task_registry().add(this);
+    if (trace::detail::recording()) [[unlikely]] {
+        const TaskCore* parent = t_current_task;
+        trace::detail::record(trace::detail::Kind::task_create, trace_lane(), function_signature(), parent ? parent->trace_lane() : 0);
+        if (extra_ && !extra_->name.empty()) trace::detail::name_lane(trace_lane(), extra_->name);
+    }
     refs_ += 1;  // the loop's, until the task is done and its callbacks have run
     if (!eager) {
         loop.schedule(this);
@@ -60,10 +68,28 @@ std::string TaskCore::repr() const {
         case FutureState::finished:
         case FutureState::failed: out += "finished"; break;
     }
-    out += " name='" + name() + "'";
+    out += " name='" + name() + "' coro=" + coro_repr();
     if (state_ == FutureState::failed)
         out += " exception=" + concurrence::detail::exception_repr(stored_exception());
     return out + ">";
+}
+
+std::string TaskCore::function_name() const { return concurrence::detail::short_function_name(function_signature()); }
+
+std::string TaskCore::coro_repr() const {
+    std::string out = "<" + function_name() + "() ";
+    if (done()) return out + "done, defined at " + file() + ":" + std::to_string(line()) + ">";
+    return out + "running at " + file() + ":" + std::to_string(await_line_ ? await_line_ : line()) + ">";
+}
+
+void TaskCore::traced_step() {
+    trace::detail::record(trace::detail::Kind::task_step, trace_lane(), nullptr, reinterpret_cast<std::uintptr_t>(function_signature()));
+    step_body<true>();
+}
+
+void TaskCore::trace_suspended() noexcept {
+    if (done()) return;  // on_step_finished records the end
+    trace::detail::record(trace::detail::Kind::task_suspend, trace_lane(), fut_waiter_ ? fut_waiter_->wait_kind() : "ready");
 }
 
 bool TaskCore::cancel(const std::string& message) {
@@ -112,6 +138,10 @@ void TaskCore::after_step() {
 }
 
 void TaskCore::on_step_finished() {
+    if (trace::detail::recording()) [[unlikely]] {
+        const char* how = state_ == FutureState::cancelled ? "cancelled" : state_ == FutureState::failed ? "failed" : "finished";
+        trace::detail::record(trace::detail::Kind::task_done, trace_lane(), how, reinterpret_cast<std::uintptr_t>(function_signature()));
+    }
     loop_->task_registry().remove(registry_index_);
     mark_done(state_);
     release();  // the loop's; the frame lives on while Task handles or callbacks need it

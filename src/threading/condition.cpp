@@ -1,4 +1,5 @@
 // threading.Condition: a FIFO list of sleeping waiters, each on a futex word of its own.
+#include "concurrence/base/trace.hpp"
 #include "concurrence/threading/condition.hpp"
 
 #include "threading/futex.hpp"
@@ -78,6 +79,7 @@ bool Condition::wait(std::optional<Delay> timeout) {
         last_ = &waiter;
     }
     const std::size_t saved = release_lock();
+    const trace::detail::ScopedWait traced(deadline_ns == 0 ? nullptr : "Condition.wait");
 
     while (waiter.notified.load(std::memory_order_acquire) == 0) {
         if (deadline_ns >= 0 && detail::monotonic_now_ns() >= deadline_ns) break;

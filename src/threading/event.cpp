@@ -1,4 +1,5 @@
 // threading.Event on a mutex and a condition variable, deadlines on the steady clock.
+#include "concurrence/base/trace.hpp"
 #include "concurrence/threading/event.hpp"
 
 #include <chrono>
@@ -28,6 +29,7 @@ void Event::clear() {
 bool Event::wait() {
     std::unique_lock lock(mutex_);
     const auto seen = sets_;
+    const trace::detail::ScopedWait traced(flag_ ? nullptr : "Event.wait");
     changed_.wait(lock, [&] { return flag_ || sets_ != seen; });
     return true;
 }
@@ -39,6 +41,7 @@ bool Event::wait(Delay timeout) {
     if (flag_ || !timeout.is_positive()) return flag_;
     detail::check_timeout_max(timeout);  // as Python: only when it would wait
     const auto seen = sets_;
+    const trace::detail::ScopedWait traced("Event.wait");
     return changed_.wait_until(lock, deadline, [&] { return flag_ || sets_ != seen; });
 }
 

@@ -1,4 +1,5 @@
 // threading.Lock's slow paths: argument checks, sleeping, waking (the fast paths are inline).
+#include "concurrence/base/trace.hpp"
 #include "concurrence/threading/lock.hpp"
 
 #include "threading/futex.hpp"
@@ -23,6 +24,7 @@ bool Lock::acquire_contended(std::int64_t deadline_ns) {
     // Drepper's "Futexes are tricky", mutex #3: whoever sleeps marks the word contended first,
     // so that the release wakes somebody. A woken thread also takes the lock as contended: it
     // cannot know whether others still sleep.
+    const trace::detail::ScopedWait traced("Lock.acquire");
     for (;;) {
         if (state_.exchange(contended, std::memory_order_acquire) == unlocked) return true;
         if (deadline_ns >= 0 && detail::monotonic_now_ns() >= deadline_ns) return false;

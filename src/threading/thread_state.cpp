@@ -1,4 +1,5 @@
 // A thread's lifecycle: start, run the target, report its exception, finish, be joined.
+#include "concurrence/base/trace.hpp"
 #include "threading/thread_state.hpp"
 
 #include <pthread.h>
@@ -112,12 +113,18 @@ void* ThreadState::bootstrap(void* arg) {
     self->ident_.store(get_ident(), std::memory_order_relaxed);
     self->native_id_.store(get_native_id(), std::memory_order_release);
     self->native_id_.notify_all();  // native_id() may be waiting
+    const bool traced = trace::detail::recording();
+    if (traced) {
+        trace::detail::name_lane(trace::detail::thread_lane(), view.name());
+        trace::detail::record(trace::detail::Kind::thread_start, trace::detail::thread_lane());
+    }
 
     try {
         self->target_->run();
     } catch (...) {
         report_uncaught_exception(&view);
     }
+    if (traced && trace::detail::recording()) trace::detail::record(trace::detail::Kind::thread_end, trace::detail::thread_lane());
     // Python drops the target here too: what it holds is released before join() returns.
     self->target_.reset();
 
@@ -152,6 +159,7 @@ void ThreadState::join(std::optional<Delay> timeout) {
     if (current_state() == this) throw RuntimeError("cannot join current thread");
     if (timeout && timeout->is_nan()) throw ValueError("Invalid value NaN (not a number)");
     if (timeout) check_timeout_max(*timeout);
+    const trace::detail::ScopedWait traced("join");
     if (!timeout) {
         wait_and_reap();
     } else if (wait_finished(timeout)) {

@@ -205,7 +205,8 @@ TEST(ErrorReports, TaskExceptionNeverRetrievedNamesTheTask) {
     }
     ASSERT_EQ(reports.messages.size(), 1u);
     EXPECT_EQ(reports.messages[0], "Task exception was never retrieved");
-    EXPECT_EQ(reports.futures[0], "<Task finished name='worker' exception=ValueError('boom')>");
+    EXPECT_THAT(reports.futures[0], testing::MatchesRegex("<Task finished name='worker' coro=<.*\\(\\) done, defined at "
+                                                          ".*test_runner.cpp:[0-9]+> exception=ValueError\\('boom'\\)>"));
     EXPECT_TRUE(holds<concurrence::ValueError>(reports.exceptions[0]));
 }
 
@@ -219,7 +220,8 @@ TEST(ErrorReports, CoroutineNeverAwaitedIsReportedInDebugMode) {
         co_return;
     }());
     ASSERT_EQ(reports.messages.size(), 1u);
-    EXPECT_EQ(reports.messages[0], "coroutine 'answer' was never awaited");
+    EXPECT_THAT(reports.messages[0], testing::MatchesRegex("coroutine 'answer' was never awaited\n"
+                                                           "Coroutine defined at .*support.hpp:[0-9]+"));
 }
 
 TEST(ErrorReports, ClosedCoroutineIsNotReported) {
@@ -268,6 +270,7 @@ TEST(ErrorReports, NeverAwaitedNamesACoroutineTakingAString) {
         co_return;
     }());
     ASSERT_EQ(reports.messages.size(), 1u);
-    EXPECT_EQ(reports.messages[0], "coroutine 'greet' was never awaited");
+    EXPECT_THAT(reports.messages[0],
+                testing::MatchesRegex("coroutine 'greet' was never awaited\nCoroutine defined at .*test_runner.cpp:[0-9]+"));
 }
 }  // namespace

@@ -56,7 +56,9 @@ public:
             if (!exhausted_) --ac.left_;
         }
         bool await_ready() const noexcept { return exhausted_ || !ac_.done_.empty(); }
-        void await_suspend(std::coroutine_handle<> h) {
+        template <class P>
+        void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+            ::concurrence::asyncio::detail::note_suspension(h, line);
             suspend(h);
             ac_.waiters_.push_back(this);
         }
@@ -70,6 +72,7 @@ public:
             if (!*item_) throw TimeoutError();
             return std::move(*item_);
         }
+        const char* wait_kind() const noexcept override { return "as_completed"; }
         bool cancel_wait(detail::TaskCore& task, const std::string&) override {
             // Python: the iteration is spent (its count is not given back); the completion it
             // would have taken stays queued for the next one.

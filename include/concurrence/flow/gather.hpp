@@ -141,6 +141,11 @@ public:
         return any;
     }
 
+    const char* wait_label() const noexcept override { return "gather"; }
+    void for_each_awaited(const std::function<void(const FutureBase&)>& visit) const override {
+        const_cast<GatherCore*>(this)->for_each_child([&](FutureBase& c) { visit(c); });
+    }
+
 private:
     void destroy() override { delete this; }
 

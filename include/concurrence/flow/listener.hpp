@@ -54,7 +54,9 @@ class DoneWait final : public TaskWait, public Listener {
 public:
     explicit DoneWait(FutureBase& target) : target_(target) {}
     bool await_ready() const noexcept { return target_.done(); }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         target_.add_waiter(this);
     }

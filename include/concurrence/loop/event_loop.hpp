@@ -151,6 +151,7 @@ public:
     template <class F>
     Handle call_soon(F&& callback) {
         check_open();
+        if (debug_) [[unlikely]] check_thread();
         auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
         h->add_ref();  // one for the ready queue, one for the returned Handle
         schedule(h);
@@ -285,8 +286,16 @@ public:
     Coro<void> shutdown_default_executor(std::optional<Delay> timeout = std::nullopt);
 
     // ---- debug mode (Python's loop.set_debug; CONCURRENCE_DEBUG=1 turns it on for new loops)
+    // In debug mode: a callback or task step that holds the loop longer than
+    // slow_callback_duration is reported through the exception handler ("Executing <Task
+    // pending name='Task-1' coro=<main() running at main.cpp:12>> took 0.250 seconds"); the
+    // loop-only methods (call_soon, call_later, call_at, create_task) called from another
+    // thread while the loop runs throw RuntimeError; never-awaited coroutines are reported.
     void set_debug(bool enabled) { debug_ = enabled; }
     bool get_debug() const { return debug_; }
+    // Python's loop.slow_callback_duration (seconds; 0.1 by default).
+    double slow_callback_duration() const { return static_cast<double>(slow_callback_ns_) / 1e9; }
+    void set_slow_callback_duration(Delay duration);
 
     // ---- errors in callbacks and forgotten tasks
     void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
@@ -315,6 +324,8 @@ public:
     }
     // Throws Python's errors for running a loop that is running, or inside another loop.
     void check_can_run() const;
+    // Debug mode: RuntimeError if the loop runs in another thread (Python's _check_thread).
+    void check_thread() const;
     static std::int64_t seconds_to_ns(double when);
     // For other threads that may outlive the loop (see LoopPostbox); made with the loop.
     const std::shared_ptr<detail::LoopPostbox>& postbox() const { return postbox_; }
@@ -340,6 +351,7 @@ private:
     template <class F>
     TimerHandle call_at_ns(std::int64_t when_ns, F&& callback) {
         check_open();
+        if (debug_) [[unlikely]] check_thread();
         auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
         h->when_ns = when_ns;
         h->loop = this;
@@ -358,6 +370,8 @@ private:
     bool post_if_open(const std::function<detail::HandleCore*()>& make);
     void take_posted();
     [[gnu::always_inline]] inline void run_once();
+    // Step 4 of an iteration in debug mode or while a trace records: each entry timed, traced.
+    void run_ready_observed();
     struct Engine;  // timers, poller, cross-thread queue (src/loop)
     // Steps 1-3 of an iteration: I/O, posted callbacks, due timers.
     void collect_events(Engine& e);
@@ -374,8 +388,10 @@ private:
     std::atomic<std::uint64_t> signals_pending_{0};  // bit sig-1: sig arrived
     TaskFactory task_factory_ = TaskFactory::standard;
     const std::uint64_t serial_;
+    std::int64_t slow_callback_ns_ = 100'000'000;
     bool debug_;
     bool running_ = false;
+    std::atomic<bool> running_in_a_thread_{false};  // running_, for check_thread() in other threads
     bool stopping_ = false;
     std::atomic<bool> closed_{false};
     std::atomic<bool> posted_pending_{false};  // call_soon_threadsafe left something to take

@@ -24,6 +24,8 @@ public:
         release();
     }
     void discard_ready() final { release(); }
+    // "<Handle main()::{lambda()#1}>": the callable's type, demangled.
+    std::string describe() const final;
 
     void add_ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() {
@@ -41,6 +43,7 @@ protected:
     ~HandleCore() = default;
     virtual void invoke() = 0;
     virtual void destroy() = 0;
+    virtual const std::type_info& callable_type() const noexcept = 0;
 
 private:
     std::atomic<std::uint32_t> refs_{1};
@@ -56,6 +59,7 @@ public:
 private:
     void invoke() override { fn_(); }
     void destroy() override { delete this; }
+    const std::type_info& callable_type() const noexcept override { return typeid(F); }
     F fn_;
 };
 

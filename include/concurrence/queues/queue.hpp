@@ -80,7 +80,9 @@ public:
         if (q.shutdown_) throw QueueShutDown();
         return false;
     }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         queue().getters_.push_back(*this);
     }
@@ -121,7 +123,9 @@ public:
         if (q.shutdown_) throw QueueShutDown();
         return false;
     }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         queue().putters_.push_back(*this);
     }

@@ -31,6 +31,11 @@ public:
     QueueWaiter(QueueWaiter&& other) noexcept : Runnable(), WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
 
     bool cancel_wait(TaskCore& task, const std::string&) override;
+    const char* wait_kind() const noexcept override { return getter_ ? "Queue.get" : "Queue.put"; }
+    // The loop runs this in its task's place: reports name the task.
+    std::string describe() const override {
+        return waiting_task() ? waiting_task()->describe() : "<Queue waiter>";
+    }
     // Python's waiter.set_result(None): checks the queue when the loop reaches it.
     void wake_to_check() {
         set_woken();

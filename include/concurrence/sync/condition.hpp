@@ -76,7 +76,9 @@ class Condition::NotifyWait final : public detail::WaitNode {
 public:
     explicit NotifyWait(Condition& cond) : cond_(cond) {}
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         cond_.waiters_.push_back(*this);
     }
@@ -85,6 +87,7 @@ public:
         if (linked()) cond_.waiters_.remove(*this);
         resume_checks();
     }
+    const char* wait_kind() const noexcept override { return "Condition.wait"; }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
         unlink();
         wake_cancelled(task);

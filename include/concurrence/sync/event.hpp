@@ -51,7 +51,9 @@ public:
         event_.check_loop();
         return event_.value_;
     }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         event_.waiters_.push_back(*this);
     }
@@ -61,6 +63,7 @@ public:
         resume_checks();
         return true;
     }
+    const char* wait_kind() const noexcept override { return "Event.wait"; }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
         unlink();
         wake_cancelled(task);

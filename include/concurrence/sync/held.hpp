@@ -50,7 +50,10 @@ public:
     ScopedAcquire(P& primitive, Acquire&& acquire) : primitive_(primitive), acquire_(std::move(acquire)) {}
     ScopedAcquire(ScopedAcquire&&) = default;
     bool await_ready() { return acquire_.await_ready(); }
-    void await_suspend(std::coroutine_handle<> h) { acquire_.await_suspend(h); }
+    template <class Q>
+    void await_suspend(std::coroutine_handle<Q> h, unsigned line = __builtin_LINE()) {
+        acquire_.await_suspend(h, line);
+    }
     Held<P> await_resume() {
         acquire_.await_resume();
         return Held<P>(primitive_);

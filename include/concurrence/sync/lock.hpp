@@ -78,7 +78,9 @@ public:
         lock_.locked_ = true;
         return true;
     }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         lock_.waiters_.push_back(*this);
     }
@@ -94,6 +96,7 @@ public:
         lock_.locked_ = true;
         return true;
     }
+    const char* wait_kind() const noexcept override { return "Lock.acquire"; }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
         unlink();
         wake_cancelled(task);

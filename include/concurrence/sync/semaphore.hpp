@@ -87,7 +87,9 @@ public:
         --sem_.value_;
         return true;
     }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         suspend(h);
         sem_.waiters_.push_back(*this);
     }
@@ -103,6 +105,7 @@ public:
         sem_.wake_up_while_positive();
         return true;
     }
+    const char* wait_kind() const noexcept override { return "Semaphore.acquire"; }
     bool cancel_wait(detail::TaskCore& task, const std::string&) override {
         unlink();
         wake_cancelled(task);

@@ -11,6 +11,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 #include "concurrence/detail/frame_pool.hpp"
@@ -47,28 +48,38 @@ inline void destroy_frame(std::coroutine_handle<> h) {
 // "coroutine ... was never awaited" (Python's RuntimeWarning): reported through the running
 // loop's exception handler (stderr without a loop) in debug builds, or when the loop's debug
 // mode (CONCURRENCE_DEBUG=1) is on.
-void report_never_awaited(bool in_debug_build, const char* function);
+void report_never_awaited(bool in_debug_build, const TaskCore& coroutine);
 #ifdef NDEBUG
 inline constexpr bool debug_build = false;
 #else
 inline constexpr bool debug_build = true;
 #endif
 
-// The name of the coroutine function, for reports. A type of its own: a coroutine whose only
-// parameter is a `const char*` must not have its argument taken for the promise's name (the
-// compiler first tries to build the promise from the coroutine's arguments).
-struct FunctionName {
-    explicit FunctionName(const char* n) noexcept : name(n) {}
-    const char* name;
+// Which coroutine function a frame runs, and where it is defined, for reports. A type of its
+// own: a coroutine whose parameters are a `const char*` must not have its arguments taken for
+// these (the compiler first tries to build the promise from the coroutine's arguments).
+// The default arguments are evaluated where the compiler creates the promise: inside the
+// coroutine function, so they name it ("dire_bonjour"; a lambda's operator()).
+#ifdef __cpp_lib_source_location
+// One pointer in the frame (g++; clang from 15).
+struct CoroSite {
+    explicit CoroSite(std::source_location where = std::source_location::current()) noexcept : site(where) {}
+    std::source_location site;
 };
+#else
+struct CoroSite {
+    explicit CoroSite(const char* f = __builtin_FUNCTION(), const char* file_name = __builtin_FILE(),
+                      unsigned line_number = __builtin_LINE()) noexcept
+        : site{f, file_name, line_number} {}
+    SourceSite site;
+};
+#endif
 
 // Common part of Promise<T> and Promise<void>.
 template <class T>
 class PromiseBase : public TaskCore, public concurrence::detail::PoolAllocated {
 public:
-    // The default argument is evaluated where the compiler creates the promise: inside the
-    // coroutine function, so it names it ("dire_bonjour"; "operator()" for a lambda).
-    explicit PromiseBase(FunctionName function) noexcept : function_(function.name) {}
+    explicit PromiseBase(CoroSite site) noexcept { site_ = site.site; }
     std::suspend_always initial_suspend() noexcept { return {}; }
 
     struct FinalAwaiter {
@@ -112,8 +123,6 @@ public:
     }
     void set_continuation(std::coroutine_handle<> awaiter) { resume_point_ = awaiter; }
     using TaskCore::is_task;
-    // The coroutine function's name (static storage).
-    const char* function_name() const noexcept { return function_; }
 
 protected:
     ~PromiseBase() { result_.destroy(state_); }
@@ -131,13 +140,12 @@ protected:
     }
 
     ResultStorage<T> result_;
-    const char* function_;
 };
 
 template <class T>
 class Promise final : public PromiseBase<T> {
 public:
-    Promise(FunctionName function = FunctionName(__builtin_FUNCTION())) noexcept : PromiseBase<T>(function) {}
+    Promise(CoroSite site = CoroSite()) noexcept : PromiseBase<T>(site) {}
     template <class U = T>
     void return_value(U&& v) {
         this->result_.emplace_value(std::forward<U>(v));
@@ -148,7 +156,7 @@ public:
 template <>
 class Promise<void> final : public PromiseBase<void> {
 public:
-    Promise(FunctionName function = FunctionName(__builtin_FUNCTION())) noexcept : PromiseBase<void>(function) {}
+    Promise(CoroSite site = CoroSite()) noexcept : PromiseBase<void>(site) {}
     void return_void() { root_finished(FutureState::finished); }
 };
 
@@ -170,7 +178,7 @@ public:
     }
     ~Coro() {
         if (h_) {
-            detail::report_never_awaited(detail::debug_build, h_.promise().function_name());
+            detail::report_never_awaited(detail::debug_build, h_.promise());
             detail::destroy_frame(h_);
         }
     }
@@ -186,19 +194,27 @@ public:
     class Awaiter {
     public:
         explicit Awaiter(handle_type h) : h_(h) {}
-        Awaiter(Awaiter&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+        Awaiter(Awaiter&& o) noexcept : h_(std::exchange(o.h_, nullptr)), parent_(std::exchange(o.parent_, nullptr)) {}
         ~Awaiter() {
+            if (parent_) parent_->set_awaiting(nullptr);
             if (h_) detail::destroy_frame(h_);
         }
         bool await_ready() const noexcept { return false; }
-        void await_suspend(std::coroutine_handle<> awaiter) noexcept {
+        template <class AwaiterPromise>
+        void await_suspend(std::coroutine_handle<AwaiterPromise> awaiter, unsigned line = __builtin_LINE()) noexcept {
             h_.promise().set_continuation(awaiter);
+            // The chain of awaits, for call graphs: the awaiting coroutine awaits this one.
+            if constexpr (std::is_base_of_v<detail::TaskCore, AwaiterPromise>) {
+                parent_ = &awaiter.promise();
+                parent_->set_awaiting(&h_.promise(), line);
+            }
             detail::t_next_resume = h_;  // run the coroutine next, on the trampoline
         }
         T await_resume() { return h_.promise().take_result(); }
 
     private:
         handle_type h_;
+        detail::TaskCore* parent_ = nullptr;
     };
 
     Awaiter operator co_await() && { return Awaiter(take()); }

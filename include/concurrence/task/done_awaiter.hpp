@@ -51,7 +51,9 @@ public:
     DoneAwaiter(DoneAwaiter&&) = default;
 
     bool await_ready() const noexcept { return target_.core()->done(); }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         TaskCore& me = current_task_for_await();
         if (static_cast<FutureBase*>(&me) == target_.core()) throw RuntimeError("Task cannot await on itself");
         me.suspend_at(h, this);
@@ -63,6 +65,8 @@ public:
         return target_.result_for_await();
     }
     bool cancel_wait(TaskCore&, const std::string& message) override { return target_.core()->cancel(message); }
+    const char* wait_kind() const noexcept override { return target_.core()->wait_label(); }
+    const FutureBase* awaited_future() const noexcept override { return target_.core(); }
 
 private:
     Handle target_;

@@ -82,6 +82,11 @@ public:
     FutureExtra& extra();
     // Python's repr: "<Future pending>", "<Task finished name='t' exception=ValueError('x')>".
     virtual std::string repr() const;
+    std::string describe() const override { return repr(); }
+    // What a task awaiting this is said to wait on in traces: "Future", "Task", "gather".
+    virtual const char* wait_label() const noexcept { return kind(); }
+    // The futures this one waits on (a gather's children), for call graphs.
+    virtual void for_each_awaited(const std::function<void(const FutureBase&)>&) const {}
 
     // Ready-queue entry: the callbacks phase.
     void run() override;
@@ -141,6 +146,10 @@ public:
     virtual bool cancel_wait(TaskCore& task, const std::string& message) = 0;
     // True if this wait is the one armed with timer `seq` (see TaskCore::timer_stale).
     virtual bool owns_timer(std::uint64_t) const { return false; }
+    // What the task waits on, for traces and call graphs: "sleep", "Lock.acquire"... (static).
+    virtual const char* wait_kind() const noexcept { return "wait"; }
+    // The future or task awaited, if that is what this wait is (call graphs follow it).
+    virtual const FutureBase* awaited_future() const noexcept { return nullptr; }
 
 protected:
     ~Waitable() = default;

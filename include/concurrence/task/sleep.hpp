@@ -30,7 +30,9 @@ public:
     SleepWait(const SleepWait&) = default;
 
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        ::concurrence::asyncio::detail::note_suspension(h, line);
         TaskCore& task = current_task_for_await();
         if (state_ <= 0) {  // a bare yield (Python's __sleep0)
             state_ = 0;
@@ -49,6 +51,7 @@ public:
         task.throw_if_cancel_requested();
     }
 
+    const char* wait_kind() const noexcept override { return "sleep"; }
     bool cancel_wait(TaskCore& task, const std::string&) override {
         state_ = cancelled;
         task.clear_waiting();

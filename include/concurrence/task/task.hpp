@@ -71,6 +71,7 @@ private:
 template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
     check_open();
+    if (debug_) [[unlikely]] check_thread();
     auto h = coro.take();
     Task<T> task(&h.promise());  // holds the frame: an eager first step may finish the task
     h.promise().start(*this, h, std::move(name), task_factory_ == TaskFactory::eager && running_);

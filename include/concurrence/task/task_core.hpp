@@ -7,13 +7,34 @@
 #include <coroutine>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <version>
+#ifdef __cpp_lib_source_location
+#include <source_location>
+#endif
 
+#include "concurrence/base/trace.hpp"
 #include "concurrence/task/future_core.hpp"
 
 namespace concurrence::asyncio::detail {
 
 class TaskCore;
+
+// Where a coroutine function is defined, when std::source_location is missing (clang 14).
+struct SourceSite {
+    const char* function_name() const noexcept { return function; }
+    const char* file_name() const noexcept { return file; }
+    unsigned line() const noexcept { return line_number; }
+    const char* function = "?";
+    const char* file = "?";
+    unsigned line_number = 0;
+};
+#ifdef __cpp_lib_source_location
+using CodeSite = std::source_location;
+#else
+using CodeSite = SourceSite;
+#endif
 
 // The coroutine the trampoline resumes next (set by an await_suspend that transfers control).
 [[gnu::tls_model("initial-exec")]] inline thread_local std::coroutine_handle<> t_next_resume;
@@ -84,19 +105,46 @@ public:
         if (!(flags_ & started_flag)) [[unlikely]] {
             if (first_step_cancelled()) return;
         }
-        TaskCore* const outer = t_current_task;
-        t_current_task = this;
-        resume_chain(resume_point_);
-        t_current_task = outer;
-        // Rare cases out of line: the common step keeps few registers to save.
-        if ((flags_ & must_cancel_flag) || done()) [[unlikely]]
-            after_step();
+        if (trace::detail::recording()) [[unlikely]] {
+            traced_step();
+            return;
+        }
+        step_body<false>();
     }
 
     // ---- set up by create_task
     // Registers the task and schedules its first step (or runs it now, `eager`).
     void start(EventLoop& loop, std::coroutine_handle<> root, std::string name, bool eager = false);
     bool is_task() const { return flags_ & is_task_flag; }
+
+    // ---- where it is (debug reports, traces, call graphs)
+    // The coroutine function as the compiler names it (static storage; g++ gives the whole
+    // signature) and as reports show it ("dire_bonjour"), and where it is defined.
+    const char* function_signature() const noexcept { return site_.function_name(); }
+    std::string function_name() const;
+    const char* file() const noexcept { return site_.file_name(); }
+    unsigned line() const noexcept { return static_cast<unsigned>(site_.line()); }
+    // The line of the co_await this coroutine is suspended at (or was, last); 0: none yet.
+    unsigned await_line() const noexcept { return await_line_; }
+    // The coroutine this one awaits inline (co_await child()), while it does.
+    TaskCore* awaiting() const noexcept { return awaiting_; }
+    void set_awaiting(TaskCore* child, unsigned line = 0) noexcept {
+        awaiting_ = child;
+        if (line) await_line_ = line;
+    }
+    void set_await_line(unsigned line) noexcept { await_line_ = line; }
+    // The innermost coroutine of this task's await chain.
+    const TaskCore& innermost() const noexcept {
+        const TaskCore* c = this;
+        while (c->awaiting_) c = c->awaiting_;
+        return *c;
+    }
+    // What the task waits on now (null: running, ready or done).
+    const Waitable* waiting_on() const noexcept { return fut_waiter_; }
+    // Python's "coro=<main() running at file.cpp:12>".
+    std::string coro_repr() const;
+    // The task's lane in traces.
+    std::uint64_t trace_lane() const noexcept { return trace::detail::task_lane_base + number_; }
 
 protected:
     TaskCore() : FutureBase(nullptr) {}
@@ -114,8 +162,24 @@ protected:
     Waitable* fut_waiter_ = nullptr;
     std::uint32_t registry_index_ = 0;  // position in the loop's pending-task registry
     std::uint32_t number_ = 0;          // N of the default name "Task-N"
+    CodeSite site_;
+    std::uint32_t await_line_ = 0;
+    TaskCore* awaiting_ = nullptr;
 
 private:
+    template <bool Traced>
+    [[gnu::always_inline]] void step_body() {
+        TaskCore* const outer = t_current_task;
+        t_current_task = this;
+        resume_chain(resume_point_);
+        t_current_task = outer;
+        if constexpr (Traced) trace_suspended();
+        // Rare cases out of line: the common step keeps few registers to save.
+        if ((flags_ & must_cancel_flag) || done()) [[unlikely]]
+            after_step();
+    }
+    [[gnu::noinline]] void traced_step();
+    void trace_suspended() noexcept;
     void on_step_finished();
     // run()'s rare paths: a cancel before the first step; a pending cancel or the end after one.
     [[gnu::noinline]] bool first_step_cancelled();
@@ -123,6 +187,14 @@ private:
 };
 
 inline TaskCore* current_task_or_null() noexcept { return t_current_task; }
+
+// An awaiter's await_suspend records where the coroutine suspends: its `line` parameter
+// defaults to __builtin_LINE(), which the compiler evaluates at the co_await.
+//   template <class P> void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE())
+template <class P>
+void note_suspension(std::coroutine_handle<P> h, unsigned line) noexcept {
+    if constexpr (std::is_base_of_v<TaskCore, P>) h.promise().set_await_line(line);
+}
 [[noreturn]] void throw_await_outside_task();
 // The task running now; an awaiter that must suspend a task calls this.
 inline TaskCore& current_task_for_await() {

@@ -25,7 +25,7 @@ std::uint32_t epoll_mask(std::uint32_t interest, Trigger trigger) {
     return mask;
 }
 
-std::uint32_t readiness(std::uint32_t events) {
+std::uint32_t epoll_readiness(std::uint32_t events) {
     std::uint32_t bits = 0;
     if (events & EPOLLIN) bits |= readable;
     if (events & EPOLLOUT) bits |= writable;
@@ -81,7 +81,7 @@ public:
                 }
                 woken = true;
             } else {
-                source->io_event(readiness(events[i].events));
+                source->io_event(epoll_readiness(events[i].events));
             }
         }
         return woken;

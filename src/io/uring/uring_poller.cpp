@@ -44,7 +44,7 @@ unsigned poll_mask(std::uint32_t interest, Trigger trigger) {
     return mask;
 }
 
-std::uint32_t readiness(unsigned revents) {
+std::uint32_t poll_readiness(unsigned revents) {
     std::uint32_t bits = 0;
     if (revents & POLLIN) bits |= readable;
     if (revents & POLLOUT) bits |= writable;
@@ -223,7 +223,7 @@ private:
                 arm(fd, w);
         }
         if (res == -ECANCELED) return;
-        const std::uint32_t events = res < 0 ? (error | readable | writable) : readiness(static_cast<unsigned>(res));
+        const std::uint32_t events = res < 0 ? (error | readable | writable) : poll_readiness(static_cast<unsigned>(res));
         w.source->io_event(events);
     }
 
