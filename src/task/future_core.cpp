@@ -125,7 +125,8 @@ void FutureBase::run_callbacks() {
 
 void FutureBase::last_release() {
     if (state_ == FutureState::failed && !(flags_ & retrieved_flag)) {
-        ExceptionContext context{std::string(kind()) + " exception was never retrieved", stored_exception(), repr()};
+        ExceptionContext context{std::string(kind()) + " exception was never retrieved" + created_at_note(), stored_exception(),
+                                 repr()};
         if (running_loop_or_null() == loop_ && loop_)
             loop_->call_exception_handler(context);
         else

@@ -153,8 +153,13 @@ void TaskCore::timer_fired(EventLoop& loop, std::uint64_t) {
     release();  // the timer's
 }
 
+std::string TaskCore::created_at_note() const {
+    if (!extra_ || !extra_->created_file) return {};
+    return std::string("\nTask created at ") + extra_->created_file + ":" + std::to_string(extra_->created_line);
+}
+
 void TaskCore::abandon() {
-    loop_->call_exception_handler({"Task was destroyed but it is pending!", nullptr, repr()});
+    loop_->call_exception_handler({"Task was destroyed but it is pending!" + created_at_note(), nullptr, repr()});
     release();
 }
 

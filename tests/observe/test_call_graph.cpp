@@ -360,6 +360,52 @@ TEST(CallGraphCapture, GatherChildrenAreAwaitedByTheParent) {
     EXPECT_TRUE(g.parent.awaited_by.empty());
 }
 
+// ---------------------------------------------------------------- TaskGroup
+
+struct CgGrouped {
+    std::vector<asyncio::FutureCallGraph> children;
+    std::string all;
+};
+
+asyncio::Coro<> cg_group_parent(asyncio::Event* event) {
+    co_await asyncio::async_with(asyncio::TaskGroup(), [&](asyncio::TaskGroup& tg) -> asyncio::Coro<> {
+        tg.create_task(cg_wait_event(event), "member-1");
+        tg.create_task(cg_wait_event(event), "member-2");
+        co_return;
+    });
+}
+
+asyncio::Coro<> cg_group_observer(asyncio::Event* event, CgGrouped* out) {
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+    for (const asyncio::TaskRef& t : asyncio::all_tasks())
+        if (t.get_name().rfind("member-", 0) == 0) out->children.push_back(asyncio::capture_call_graph(t));
+    out->all = asyncio::format_all_call_graphs(asyncio::get_running_loop());
+    event->set();
+}
+
+asyncio::Coro<> cg_group_main(CgGrouped* out) {
+    asyncio::Event event;
+    auto parent = asyncio::create_task(cg_group_parent(&event), "group-parent");
+    auto observer = asyncio::create_task(cg_group_observer(&event, out), "observer");
+    co_await observer;
+    co_await parent;
+}
+
+TEST(CallGraphCapture, TaskGroupMembersAreAwaitedByTheGroupsParent) {
+    CgGrouped g;
+    asyncio::run(cg_group_main(&g));
+    ASSERT_EQ(g.children.size(), 2u);
+    for (const asyncio::FutureCallGraph& child : g.children) {
+        ASSERT_EQ(child.awaited_by.size(), 1u) << child.name;
+        EXPECT_EQ(child.awaited_by[0].name, "group-parent");
+        // The parent's stack: inside the group's exit, in cg_group_parent.
+        ASSERT_FALSE(child.awaited_by[0].call_stack.empty());
+        EXPECT_EQ(child.awaited_by[0].call_stack.back().function, "cg_group_parent");
+    }
+    EXPECT_THAT(g.all, HasSubstr("+ Waiting on: TaskGroup"));
+}
+
 // ---------------------------------------------------------------- the current task
 
 struct CgSelf {

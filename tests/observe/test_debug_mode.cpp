@@ -667,3 +667,82 @@ TEST(DebugModeSlowCallbacks, SlowStepInAnInlineChainNamesTheRootCoroutine) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- where tasks were created
+
+namespace {
+
+asyncio::Coro<> dbg_pending_forever(asyncio::Future<int> fut) { co_await fut; }
+
+asyncio::Coro<> dbg_fails_soon() {
+    co_await asyncio::sleep(0);
+    throw concurrence::ValueError("lost");
+}
+
+asyncio::Coro<> dbg_run_two_steps() {
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+}
+
+std::string dbg_here(unsigned line) { return std::string(__FILE__) + ":" + std::to_string(line); }
+
+TEST(DebugModeCreationSite, APendingTaskDestroyedWithTheLoopSaysWhereItWasCreated) {
+    DbgReports reports;
+    unsigned line = 0;
+    {
+        asyncio::EventLoop loop;
+        loop.set_debug(true);
+        loop.set_exception_handler(dbg_record_into(&reports));
+        auto fut = loop.create_future<int>();
+        // clang-format off
+        line = __LINE__; (void)loop.create_task(dbg_pending_forever(fut), "stuck");
+        // clang-format on
+        loop.run_until_complete(dbg_run_two_steps());
+        loop.close();
+    }
+    ASSERT_EQ(reports.messages.size(), 1u) << dbg_all(reports.messages);
+    EXPECT_EQ(reports.messages[0], "Task was destroyed but it is pending!\nTask created at " + dbg_here(line));
+    EXPECT_THAT(reports.futures[0], StartsWith("<Task pending name='stuck' coro=<dbg_pending_forever() running at "));
+}
+
+TEST(DebugModeCreationSite, NotRecordedWithDebugOff) {
+    DbgReports reports;
+    {
+        asyncio::EventLoop loop;
+        loop.set_debug(false);
+        loop.set_exception_handler(dbg_record_into(&reports));
+        auto fut = loop.create_future<int>();
+        (void)loop.create_task(dbg_pending_forever(fut), "stuck");
+        loop.run_until_complete(dbg_run_two_steps());
+        loop.close();
+    }
+    ASSERT_EQ(reports.messages.size(), 1u) << dbg_all(reports.messages);
+    EXPECT_EQ(reports.messages[0], "Task was destroyed but it is pending!");
+}
+
+struct DbgFailedTaskLine {
+    unsigned line = 0;
+};
+
+asyncio::Coro<> dbg_drop_a_failing_task(DbgFailedTaskLine* out) {
+    // clang-format off
+    out->line = __LINE__; { auto t = asyncio::create_task(dbg_fails_soon()); (void)t; }
+    // clang-format on
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+}
+
+TEST(DebugModeCreationSite, AnExceptionNeverRetrievedSaysWhereTheTaskWasCreated) {
+    DbgReports reports;
+    DbgFailedTaskLine created;
+    {
+        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
+        runner.get_loop().set_exception_handler(dbg_record_into(&reports));
+        runner.run(dbg_drop_a_failing_task(&created));
+    }
+    ASSERT_EQ(reports.messages.size(), 1u) << dbg_all(reports.messages);
+    EXPECT_EQ(reports.messages[0], "Task exception was never retrieved\nTask created at " + dbg_here(created.line));
+}
+
+}  // namespace

@@ -40,9 +40,9 @@ public:
     // Python's TaskGroup.create_task(coro, name=): RuntimeError before the group is entered,
     // once it is finished, or while it is shutting down (the coroutine is then closed).
     template <class T>
-    Task<T> create_task(Coro<T> coro, std::string name = {}) {
+    Task<T> create_task(Coro<T> coro, std::string name = {}, CallSite where = CallSite()) {
         check_can_create(coro);
-        Task<T> task = loop_->create_task(std::move(coro), std::move(name));
+        Task<T> task = loop_->create_task(std::move(coro), std::move(name), where);
         add_task(task.core());
         return task;
     }

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "concurrence/base/call_site.hpp"
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/loop/backend.hpp"
@@ -261,9 +262,10 @@ public:
     auto create_datagram_endpoint(ProtocolFactory factory, net::DatagramOptions options);
 
     // ---- tasks and futures (defined in the task layer)
-    // With the eager factory, the new task's first step runs inside create_task.
+    // With the eager factory, the new task's first step runs inside create_task. In debug
+    // mode, the task remembers `where` it was created, for its reports.
     template <class T>
-    Task<T> create_task(Coro<T> coro, std::string name = {});
+    Task<T> create_task(Coro<T> coro, std::string name = {}, CallSite where = CallSite());
     void set_task_factory(TaskFactory factory) { task_factory_ = factory; }
     TaskFactory get_task_factory() const { return task_factory_; }
     template <class T = void>

@@ -39,6 +39,9 @@ struct FutureExtra {
     std::vector<std::unique_ptr<std::function<void()>>> user_callbacks;
     std::string name;
     std::string cancel_message;
+    // Debug mode: where the task was created (Python's _source_traceback, one frame).
+    const char* created_file = nullptr;
+    unsigned created_line = 0;
 };
 
 class FutureBase : public Runnable {
@@ -83,6 +86,8 @@ public:
     // Python's repr: "<Future pending>", "<Task finished name='t' exception=ValueError('x')>".
     virtual std::string repr() const;
     std::string describe() const override { return repr(); }
+    // Debug mode: "\nTask created at file:line" for a task, "" otherwise.
+    virtual std::string created_at_note() const { return {}; }
     // What a task awaiting this is said to wait on in traces: "Future", "Task", "gather".
     virtual const char* wait_label() const noexcept { return kind(); }
     // The futures this one waits on (a gather's children), for call graphs.

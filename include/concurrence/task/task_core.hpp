@@ -143,6 +143,13 @@ public:
     const Waitable* waiting_on() const noexcept { return fut_waiter_; }
     // Python's "coro=<main() running at file.cpp:12>".
     std::string coro_repr() const;
+    // Debug mode: where create_task was called, for the task's reports.
+    void set_created_at(CallSite where) {
+        extra().created_file = where.file;
+        extra().created_line = where.line;
+    }
+    // "\nTask created at file:line", or "" if not known.
+    std::string created_at_note() const override;
     // The task's lane in traces.
     std::uint64_t trace_lane() const noexcept { return trace::detail::task_lane_base + number_; }
 
