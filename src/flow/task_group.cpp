@@ -1,26 +1,12 @@
 #include "concurrence/flow/task_group.hpp"
 
+#include "concurrence/flow/awaiting_set.hpp"
+
 namespace concurrence::asyncio {
 
 namespace {
 // Python's _is_base_error: SystemExit and KeyboardInterrupt are not collected in the group.
 bool is_base_error(const std::exception_ptr& e) { return exception_is<KeyboardInterrupt>(e); }
-
-// What the parent task awaits in aexit until the group's tasks are done: a future that says
-// which tasks it stands for, so that call graphs show the parent awaiting them (Python 3.14's
-// TaskGroup adds its parent to each task's awaited-by set).
-class GroupCompletion final : public detail::FutureCore<void> {
-public:
-    GroupCompletion(EventLoop* loop, const std::vector<TaskRef>& tasks) : FutureCore<void>(loop), tasks_(tasks) {}
-    const char* wait_label() const noexcept override { return "TaskGroup"; }
-    void for_each_awaited(const std::function<void(const detail::FutureBase&)>& visit) const override {
-        for (const TaskRef& t : tasks_) visit(*t.core());
-    }
-
-private:
-    void destroy() override { delete this; }
-    const std::vector<TaskRef>& tasks_;  // the group's: it outlives this wait
-};
 }  // namespace
 
 TaskGroup::TaskGroup(TaskGroup&& o) {
@@ -110,7 +96,8 @@ Coro<bool> TaskGroup::aexit(std::exception_ptr error) {
     // A loop: the parent may be cancelled again while it waits.
     std::exception_ptr pending_cancellation;
     while (pending_ > 0) {
-        if (!on_completed_) on_completed_ = Future<void>(new GroupCompletion(loop_, tasks_));
+        // Call graphs show the parent awaiting the group's tasks through it.
+        if (!on_completed_) on_completed_ = detail::make_awaiting_set(*loop_, tasks_, "TaskGroup");
         std::exception_ptr cancelled;
         try {
             co_await *on_completed_;

@@ -406,6 +406,61 @@ TEST(CallGraphCapture, TaskGroupMembersAreAwaitedByTheGroupsParent) {
     EXPECT_THAT(g.all, HasSubstr("+ Waiting on: TaskGroup"));
 }
 
+// ---------------------------------------------------------------- shield and wait
+
+struct CgThrough {
+    asyncio::FutureCallGraph shielded;
+    asyncio::FutureCallGraph timed;
+    std::vector<asyncio::FutureCallGraph> waited;
+};
+
+asyncio::Coro<> cg_wait_for_parent(asyncio::Task<void> child) { co_await asyncio::wait_for(child, 100); }
+
+asyncio::Coro<> cg_shield_parent(asyncio::Task<void> child) { co_await asyncio::shield(child); }
+
+asyncio::Coro<> cg_wait_parent(std::vector<asyncio::Task<void>> children) {
+    auto result = co_await asyncio::wait(children);
+    (void)result;
+}
+
+asyncio::Coro<> cg_through_main(CgThrough* out) {
+    asyncio::Event event;
+    asyncio::Task<void> shielded = asyncio::create_task(cg_wait_event(&event), "shielded");
+    auto shield_parent = asyncio::create_task(cg_shield_parent(shielded), "shield-parent");
+    std::vector<asyncio::Task<void>> waited;
+    waited.push_back(asyncio::create_task(cg_wait_event(&event), "waited-1"));
+    waited.push_back(asyncio::create_task(cg_wait_event(&event), "waited-2"));
+    auto wait_parent = asyncio::create_task(cg_wait_parent(waited), "wait-parent");
+    asyncio::Task<void> timed = asyncio::create_task(cg_wait_event(&event), "timed");
+    auto wait_for_parent = asyncio::create_task(cg_wait_for_parent(timed), "wait-for-parent");
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+    out->shielded = asyncio::capture_call_graph(shielded);
+    out->timed = asyncio::capture_call_graph(timed);
+    for (const auto& t : waited) out->waited.push_back(asyncio::capture_call_graph(t));
+    event.set();
+    co_await shield_parent;
+    co_await wait_parent;
+    co_await wait_for_parent;
+}
+
+TEST(CallGraphCapture, ShieldWaitAndWaitForLinkTheAwaitingTask) {
+    CgThrough g;
+    asyncio::run(cg_through_main(&g));
+    ASSERT_EQ(g.shielded.awaited_by.size(), 1u);
+    EXPECT_EQ(g.shielded.awaited_by[0].name, "shield-parent");
+    ASSERT_EQ(g.timed.awaited_by.size(), 1u);
+    EXPECT_EQ(g.timed.awaited_by[0].name, "wait-for-parent");
+    ASSERT_EQ(g.waited.size(), 2u);
+    for (const asyncio::FutureCallGraph& child : g.waited) {
+        ASSERT_EQ(child.awaited_by.size(), 1u) << child.name;
+        EXPECT_EQ(child.awaited_by[0].name, "wait-parent");
+        // Its stack: inside asyncio::wait's coroutine, called from cg_wait_parent.
+        ASSERT_FALSE(child.awaited_by[0].call_stack.empty());
+        EXPECT_EQ(child.awaited_by[0].call_stack.back().function, "cg_wait_parent");
+    }
+}
+
 // ---------------------------------------------------------------- the current task
 
 struct CgSelf {

@@ -10,6 +10,7 @@
 // outer future was cancelled.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -36,6 +37,9 @@ public:
         this->add_ref();  // held while the inner future may call back
         in.add_waiter(this);
     }
+
+    const char* wait_label() const noexcept override { return "shield"; }
+    void for_each_awaited(const std::function<void(const FutureBase&)>& visit) const override { visit(*inner_.core()); }
 
 private:
     void destroy() override { delete this; }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/flow/awaiting_set.hpp"
 #include "concurrence/flow/listener.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/task/future.hpp"
@@ -60,7 +61,7 @@ private:
 template <class H>
 Coro<WaitResult<H>> wait_impl(std::vector<H> fs, std::optional<Delay> timeout, ReturnWhen return_when) {
     EventLoop& loop = get_running_loop();
-    Future<void> waiter = loop.create_future();
+    Future<void> waiter = make_awaiting_set(loop, fs, "wait");  // call graphs: the task awaits fs
     WaitListener listener(fs.size(), return_when, waiter);
     Handle timer;
     if (timeout) timer = loop.call_later(*timeout, [&listener] { listener.release_waiter(); });
