@@ -789,29 +789,25 @@ asyncio::Coro<int> cg_plain_main() {
     co_return 11;
 }
 
+// asyncio::run with CONCURRENCE_DUMP_SIGNAL=value and no signal: what stderr got.
+std::string cg_run_plain_with_dump_signal(const char* value, int* result) {
+    CgEnvironment env("CONCURRENCE_DUMP_SIGNAL", value);
+    CgStderr capture;
+    *result = asyncio::run(cg_plain_main());
+    return capture.take();
+}
+
 TEST(CallGraphSignal, UnknownDumpSignalIsReportedAndTheRunGoesOn) {
-    CgEnvironment env("CONCURRENCE_DUMP_SIGNAL", "NOPE");
     int result = 0;
-    std::string err;
-    {
-        CgStderr capture;
-        result = asyncio::run(cg_plain_main());
-        err = capture.take();
-    }
+    const std::string err = cg_run_plain_with_dump_signal("NOPE", &result);
     EXPECT_EQ(result, 11);
     EXPECT_THAT(err, HasSubstr("concurrence: CONCURRENCE_DUMP_SIGNAL: unknown signal 'NOPE'\n")) << err;
     EXPECT_EQ(cg_count(err, "asyncio: "), 0) << err;
 }
 
 TEST(CallGraphSignal, OutOfRangeDumpSignalIsReportedAndTheRunGoesOn) {
-    CgEnvironment env("CONCURRENCE_DUMP_SIGNAL", "999");
     int result = 0;
-    std::string err;
-    {
-        CgStderr capture;
-        result = asyncio::run(cg_plain_main());
-        err = capture.take();
-    }
+    const std::string err = cg_run_plain_with_dump_signal("999", &result);
     EXPECT_EQ(result, 11);
     EXPECT_THAT(err, StartsWith("concurrence: CONCURRENCE_DUMP_SIGNAL: ")) << err;
     EXPECT_THAT(err, HasSubstr("999")) << err;

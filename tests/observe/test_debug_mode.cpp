@@ -130,21 +130,27 @@ asyncio::Coro<> dbg_noop() { co_return; }
 
 // ---------------------------------------------------------------- slow callbacks and steps
 
+// Runs `main` in a debug-mode Runner whose slow-callback threshold is `threshold` seconds:
+// what its exception handler received.
+template <class T>
+DbgReports dbg_run_in_debug(asyncio::Coro<T> main, double threshold) {
+    DbgReports reports;
+    asyncio::Runner runner(asyncio::RunOptions{.debug = true});
+    asyncio::EventLoop& loop = runner.get_loop();
+    loop.set_slow_callback_duration(threshold);
+    loop.set_exception_handler(dbg_record_into(&reports));
+    runner.run(std::move(main));
+    return reports;
+}
+
 asyncio::Coro<> dbg_run_slowpoke(unsigned* await_line) {
     asyncio::Task<void> t = asyncio::create_task(dbg_blocker(await_line), "slowpoke");
     co_await t;
 }
 
 TEST(DebugModeSlowCallbacks, SlowTaskStepIsReportedWhereTheTaskResumed) {
-    DbgReports reports;
     unsigned line = 0;
-    {
-        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
-        asyncio::EventLoop& loop = runner.get_loop();
-        loop.set_slow_callback_duration(0.02);
-        loop.set_exception_handler(dbg_record_into(&reports));
-        runner.run(dbg_run_slowpoke(&line));
-    }
+    const DbgReports reports = dbg_run_in_debug(dbg_run_slowpoke(&line), 0.02);
     ASSERT_NE(line, 0u);
     // Described as it was before the step: where it resumed (the sleep), not where it ended.
     const std::string head = "Executing <Task pending name='slowpoke' coro=<dbg_blocker() running at ";
@@ -169,15 +175,8 @@ asyncio::Coro<> dbg_schedule_slow_callback(bool* ran) {
 }
 
 TEST(DebugModeSlowCallbacks, SlowCallbackIsReportedAsAHandle) {
-    DbgReports reports;
     bool ran = false;
-    {
-        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
-        asyncio::EventLoop& loop = runner.get_loop();
-        loop.set_slow_callback_duration(0.02);
-        loop.set_exception_handler(dbg_record_into(&reports));
-        runner.run(dbg_schedule_slow_callback(&ran));
-    }
+    const DbgReports reports = dbg_run_in_debug(dbg_schedule_slow_callback(&ran), 0.02);
     EXPECT_TRUE(ran);
     // The callback's type names it: "<Handle ...dbg_schedule_slow_callback(bool*)::{lambda()#1}>"
     // with g++, "...dbg_schedule_slow_callback(bool*)::$_2" with clang.
@@ -219,15 +218,8 @@ asyncio::Coro<> dbg_fast_steps(int* callbacks) {
 }
 
 TEST(DebugModeSlowCallbacks, FastStepsAreNotReportedUnderALargeThreshold) {
-    DbgReports reports;
     int callbacks = 0;
-    {
-        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
-        asyncio::EventLoop& loop = runner.get_loop();
-        loop.set_slow_callback_duration(10);
-        loop.set_exception_handler(dbg_record_into(&reports));
-        runner.run(dbg_fast_steps(&callbacks));
-    }
+    const DbgReports reports = dbg_run_in_debug(dbg_fast_steps(&callbacks), 10);
     EXPECT_EQ(callbacks, 5);
     EXPECT_TRUE(reports.messages.empty()) << dbg_all(reports.messages);
 }
@@ -239,16 +231,9 @@ asyncio::Coro<> dbg_run_stepper(unsigned* first_yield, unsigned* second_yield) {
 
 // With a threshold of 0 every step is reported, each described where that step began.
 TEST(DebugModeSlowCallbacks, ZeroThresholdReportsEveryStepWhereItBegan) {
-    DbgReports reports;
     unsigned first_yield = 0;
     unsigned second_yield = 0;
-    {
-        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
-        asyncio::EventLoop& loop = runner.get_loop();
-        loop.set_slow_callback_duration(0);
-        loop.set_exception_handler(dbg_record_into(&reports));
-        runner.run(dbg_run_stepper(&first_yield, &second_yield));
-    }
+    const DbgReports reports = dbg_run_in_debug(dbg_run_stepper(&first_yield, &second_yield), 0);
     const std::string head = "Executing <Task pending name='stepper' coro=<dbg_stepper() running at ";
     std::vector<unsigned> lines;
     for (const std::string& m : reports.messages) {
@@ -645,15 +630,8 @@ asyncio::Coro<> dbg_run_slow_chain(unsigned* await_line) {
 }
 
 TEST(DebugModeSlowCallbacks, SlowStepInAnInlineChainNamesTheRootCoroutine) {
-    DbgReports reports;
     unsigned line = 0;
-    {
-        asyncio::Runner runner(asyncio::RunOptions{.debug = true});
-        asyncio::EventLoop& loop = runner.get_loop();
-        loop.set_slow_callback_duration(0.02);
-        loop.set_exception_handler(dbg_record_into(&reports));
-        runner.run(dbg_run_slow_chain(&line));
-    }
+    const DbgReports reports = dbg_run_in_debug(dbg_run_slow_chain(&line), 0.02);
     const std::string expected_head =
         std::string("Executing <Task pending name='slow-chain' coro=<dbg_slow_outer() running at ") + __FILE__ + ":" +
         std::to_string(line) + ">> took ";
