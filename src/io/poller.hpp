@@ -1,5 +1,5 @@
 // The I/O backend seam: the loop waits here for readiness (or for a wake-up from another
-// thread). epoll today; io_uring comes behind the same interface.
+// thread), on epoll or io_uring.
 //
 // A watched descriptor reports to an IoSource. Two ways to watch one:
 //   level  Python's selectors: the interest (readable, writable) is what the owner says now,
@@ -10,6 +10,7 @@
 //          which own their descriptor from start to close: no system call to re-arm).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -33,6 +34,24 @@ protected:
     ~IoSource() = default;
 };
 
+// Completion-based receiving (io_uring): instead of saying "readable", the kernel reads into a
+// buffer it takes from a pool the poller owns, and reports what it read.
+class ReceiveSink {
+public:
+    // Called inside Poller::poll, like io_event: records and schedules, never runs user code.
+    // The receive is over; result is
+    //   > 0        bytes read into Poller::receive_buffer(buffer), the sink's until it gives it
+    //              back (release_receive_buffer);
+    //   0          the end of the stream;
+    //   -ENOBUFS   data waits but the pool was empty: nothing was read (read it another way);
+    //   -ECANCELED cancelled before anything came;
+    //   < 0        another error (-errno).
+    virtual void received(int result, std::uint16_t buffer) = 0;
+
+protected:
+    ~ReceiveSink() = default;
+};
+
 class Poller {
 public:
     virtual ~Poller() = default;
@@ -51,6 +70,23 @@ public:
     // Never fails (a descriptor already closed left the kernel's set by itself).
     virtual void remove(int fd) noexcept = 0;
 
+    // Completion-based receiving, where the backend has it (io_uring on Linux 6.0 or later;
+    // never epoll): one read of up to receive_buffer_size bytes, reported when it is done. A
+    // descriptor has at most one receive at a time.
+    bool receives_completions() const noexcept { return receive_buffers_ != nullptr; }
+    virtual void start_receive(int fd, ReceiveSink* sink);
+    // Asks the kernel to drop the receive: it is still reported (-ECANCELED, or what it read
+    // if it was quicker).
+    virtual void cancel_receive(int fd) noexcept;
+    // Forgets the receive at once: it is not reported (what it reads late is dropped and its
+    // buffer recycled). For a descriptor about to be closed.
+    virtual void stop_receive(int fd) noexcept;
+    const char* receive_buffer(std::uint16_t buffer) const noexcept {
+        return receive_buffers_ + std::size_t{buffer} * receive_buffer_size;
+    }
+    virtual void release_receive_buffer(std::uint16_t buffer) noexcept;
+    static constexpr std::size_t receive_buffer_size = 4 * 1024;
+
     // True when descriptors other than the wake-up channel are watched. Without them, a poll
     // that must not block has nothing to report that the wake-up flag does not already say,
     // and the loop skips the system call. (Not virtual: the loop asks at every iteration.)
@@ -58,6 +94,7 @@ public:
 
 protected:
     int watched_ = 0;  // descriptors registered besides the wake-up one (backends keep it)
+    const char* receive_buffers_ = nullptr;  // the pool, where the backend receives completions
 };
 
 // The backends (each throws OSError if the system refuses it, e.g. ENOSYS or EPERM for
@@ -65,8 +102,9 @@ protected:
 std::unique_ptr<Poller> make_epoll_poller();
 std::unique_ptr<Poller> make_uring_poller();
 
-// The loop's choice: `automatic` is epoll, or io_uring (where the system allows it) when the
-// environment variable CONCURRENCE_BACKEND says io_uring.
+// The loop's choice: `automatic` is io_uring where the system allows it with completion-based
+// receiving, else epoll; the environment variable CONCURRENCE_BACKEND (epoll, io_uring)
+// overrides it.
 enum class Kind : std::uint8_t { automatic, io_uring, epoll };
 std::unique_ptr<Poller> make_poller(Kind kind);
 

@@ -61,6 +61,8 @@ private:
         RawAddress to;  // length 0: send() on the connected socket
     };
 
+    bool watches_readiness() const { return true; }
+    void release_io() noexcept {}
     bool wants_read() const { return watching_reads_ && readable_ && !conn_lost_; }
     bool wants_write() const { return writable_ && !buffer_.empty() && !conn_lost_; }
     void step();

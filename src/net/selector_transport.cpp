@@ -15,18 +15,24 @@ SelectorTransport<D, I, P>::SelectorTransport(asyncio::EventLoop& loop, Socket s
 
 template <class D, class I, class P>
 SelectorTransport<D, I, P>::~SelectorTransport() {
-    unregister();
+    // Not unregister(): the derived part is gone (it let go of what it watched itself).
+    if (!registered_) return;
+    registered_ = false;
+    loop_.poller().remove(sock_.fileno());
+    loop_.release_fd(sock_.fileno());
 }
 
 template <class D, class I, class P>
 void SelectorTransport<D, I, P>::start(std::function<void()> made, std::function<void(D&)> on_lost) {
     const int fd = sock_.fileno();
     loop_.claim_fd(fd, this);
-    try {
-        loop_.poller().add(fd, 0, io::Trigger::edge, this);
-    } catch (...) {
-        loop_.release_fd(fd);
-        throw;
+    if (derived().watches_readiness()) {
+        try {
+            loop_.poller().add(fd, 0, io::Trigger::edge, this);
+        } catch (...) {
+            loop_.release_fd(fd);
+            throw;
+        }
     }
     registered_ = true;
     self_ = shared_self();
@@ -77,13 +83,17 @@ template <class D, class I, class P>
 void SelectorTransport<D, I, P>::unregister() noexcept {
     if (!registered_) return;
     registered_ = false;
-    loop_.poller().remove(sock_.fileno());
+    if (derived().watches_readiness())
+        loop_.poller().remove(sock_.fileno());
+    else
+        derived().release_io();
     loop_.release_fd(sock_.fileno());
 }
 
 template <class D, class I, class P>
 void SelectorTransport<D, I, P>::loop_closing() noexcept {
     registered_ = false;  // the loop forgot the descriptor already
+    if (!derived().watches_readiness()) derived().release_io();
     sock_.close();
     // Dead from now on: writes are dropped, close/abort do nothing, no callback is called.
     closing_ = true;

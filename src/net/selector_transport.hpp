@@ -13,6 +13,10 @@
 // (asyncio::Transport or asyncio::DatagramTransport, which declare these methods apart): the
 // per-message path (io_event, the step) calls the derived class's hooks directly, with no
 // virtual call. The derived class gives, to this base (a friend):
+//   bool watches_readiness() const               register the socket in edge mode at start()
+//                                                (false: the derived class reads by completions
+//                                                and watches what it needs itself)
+//   void release_io() noexcept                   drops what it watches itself (before the close)
 //   bool wants_read() const, wants_write() const  whether a step would read, write now
 //   void step()                                  the loop's turn: read, then write
 //   void clear_write_buffer()                    drops what is buffered (abort, fatal error)
@@ -83,6 +87,8 @@ protected:
     SelectorTransport(asyncio::EventLoop& loop, Socket sock, std::shared_ptr<ProtocolType> protocol);
     ~SelectorTransport() override;
 
+    // The base as what the poller reports readiness to (a derived class watching by itself).
+    io::IoSource* io_source() noexcept { return this; }
     void schedule_step() {
         if (step_scheduled_) return;
         step_scheduled_ = true;

@@ -27,8 +27,11 @@ void set_nodelay(const Socket& sock) {
 }  // namespace
 
 SocketTransport::SocketTransport(asyncio::EventLoop& loop, Socket sock, std::shared_ptr<asyncio::Protocol> protocol)
-    : Base(loop, std::move(sock), std::move(protocol)) {
+    : Base(loop, std::move(sock), std::move(protocol)), completions_(loop.poller().receives_completions()) {
     set_nodelay(sock_);
+    // Completions: no edge registration reports the first writability; a connected socket
+    // is taken to be writable until a send says otherwise.
+    if (completions_) writable_ = true;
 }
 
 void SocketTransport::read_ready() {
@@ -89,7 +92,7 @@ void SocketTransport::write(std::string_view data) {
         }
         data.remove_prefix(static_cast<std::size_t>(n));
         if (data.empty()) return;
-        writable_ = false;  // the socket took less than offered: wait for the kernel's word
+        wait_writable();
     }
     buffer_.append(data);
     limits_.maybe_pause(get_write_buffer_size(), *protocol_, loop_);
@@ -101,7 +104,7 @@ void SocketTransport::write_ready() {
     });
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            writable_ = false;
+            wait_writable();
             return;
         }
         std::exception_ptr exc = os_error(errno);
@@ -111,7 +114,7 @@ void SocketTransport::write_ready() {
     }
     sent_ += static_cast<std::size_t>(n);
     if (get_write_buffer_size() > 0) {
-        writable_ = false;
+        wait_writable();
         if (sent_ >= 64 * 1024 && 2 * sent_ >= buffer_.size()) {  // drop the sent prefix now and then
             buffer_.erase(0, sent_);
             sent_ = 0;
@@ -120,6 +123,7 @@ void SocketTransport::write_ready() {
     limits_.maybe_resume(get_write_buffer_size(), *protocol_, loop_);
     if (get_write_buffer_size() > 0) return;
     clear_write_buffer();
+    stop_waiting_writable();
     if (closing_) {
         call_connection_lost(nullptr);
     } else if (eof_) {
@@ -132,6 +136,124 @@ void SocketTransport::write_eof() {
     if (closing_ || eof_) return;
     eof_ = true;
     if (get_write_buffer_size() == 0) sock_.shutdown(SHUT_WR);
+}
+
+void SocketTransport::wait_writable() {
+    writable_ = false;
+    if (!completions_ || write_watch_) return;
+    loop_.poller().add(sock_.fileno(), io::writable, io::Trigger::level, io_source());
+    write_watch_ = true;
+}
+
+void SocketTransport::stop_waiting_writable() noexcept {
+    if (!write_watch_) return;
+    write_watch_ = false;
+    writable_ = true;
+    loop_.poller().remove(sock_.fileno());
+}
+
+// --- completions ---
+
+void SocketTransport::received(int result, std::uint16_t buffer) {
+    receive_armed_ = false;
+    receive_cancelled_ = false;
+    if (result != -ECANCELED) {
+        has_received_ = true;
+        received_result_ = result;
+        received_buffer_ = buffer;
+    }
+    if (has_received_ || wants_read()) schedule_step();
+}
+
+void SocketTransport::receive_step() {
+    // What was held while paused comes first.
+    if (watching_reads_ && !held_.empty()) {
+        std::string data = std::move(held_);
+        held_.clear();
+        deliver(data);
+    }
+    if (watching_reads_ && held_end_ != no_end) {
+        const int end = held_end_;
+        held_end_ = no_end;
+        end_of_stream(end);
+    }
+    io::Poller& poller = loop_.poller();
+    if (has_received_) {
+        has_received_ = false;
+        const int result = received_result_;
+        if (result > 0) {
+            const std::string_view data(poller.receive_buffer(received_buffer_), static_cast<std::size_t>(result));
+            if (watching_reads_) {
+                deliver(data);
+                // A full buffer: more may wait, read it now as the readiness way would.
+                if (static_cast<std::size_t>(result) == io::Poller::receive_buffer_size && watching_reads_)
+                    read_directly();
+            } else if (!closing_) {
+                held_.assign(data);  // paused: kept for resume_reading; closing: nobody wants it
+            }
+            poller.release_receive_buffer(received_buffer_);
+        } else if (result == -ENOBUFS) {
+            if (watching_reads_) read_directly();  // data waits, the pool is dry: read it here
+        } else if (watching_reads_) {
+            end_of_stream(result);
+        } else if (!closing_) {
+            held_end_ = result;
+        }
+    }
+    if (!watching_reads_) {
+        if (receive_armed_ && !receive_cancelled_) {
+            poller.cancel_receive(sock_.fileno());
+            receive_cancelled_ = true;
+        }
+    } else if (!receive_armed_ && !receive_ended_ && held_end_ == no_end) {
+        try {
+            poller.start_receive(sock_.fileno(), this);
+            receive_armed_ = true;
+        } catch (...) {
+            fatal_error(std::current_exception(), "Fatal read error on socket transport");
+        }
+    }
+}
+
+// One recv into the thread's read buffer, as readiness mode reads, with no receive in the
+// kernel (so nothing can overtake it).
+void SocketTransport::read_directly() {
+    char* buffer = read_buffer();
+    const ssize_t n = retry_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
+    if (n > 0)
+        deliver(std::string_view(buffer, static_cast<std::size_t>(n)));
+    else if (n == 0)
+        end_of_stream(0);
+    else if (errno != EAGAIN && errno != EWOULDBLOCK)
+        end_of_stream(-errno);
+}
+
+void SocketTransport::deliver(std::string_view data) {
+    try {
+        protocol_->data_received(data);
+    } catch (...) {
+        fatal_error(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
+    }
+}
+
+void SocketTransport::end_of_stream(int result) {
+    receive_ended_ = true;
+    if (result == 0)
+        on_eof();
+    else
+        fatal_error(os_error(-result), "Fatal read error on socket transport");
+}
+
+void SocketTransport::release_io() noexcept {
+    if (!completions_) return;
+    if (!receive_armed_ && !write_watch_ && !has_received_) return;  // (the loop may be gone)
+    io::Poller& poller = loop_.poller();
+    if (receive_armed_) poller.stop_receive(sock_.fileno());
+    receive_armed_ = false;
+    if (write_watch_) poller.remove(sock_.fileno());
+    write_watch_ = false;
+    if (has_received_ && received_result_ > 0) poller.release_receive_buffer(received_buffer_);
+    has_received_ = false;
 }
 
 }  // namespace concurrence::net::detail

@@ -1,17 +1,29 @@
 // The stream transport of a connected socket (Python's _SelectorSocketTransport), on the
 // shared base of net/selector_transport.hpp (registration, lifetime, closing, flow control).
 //
-// Reading: one recv per iteration into the loop thread's 256 KiB buffer (Python's max_size),
-// handed to data_received as a view; a full buffer means more may wait, and the transport
-// reads again at the next iteration (as a level-triggered selector would report it). Writing:
-// write() sends at once when nothing is buffered; what the socket does not take is buffered
-// and sent when the kernel says it is writable again.
+// Reading, two ways, as the loop's poller allows:
+//   readiness   (epoll) one recv per iteration into the loop thread's 256 KiB buffer (Python's
+//               max_size), handed to data_received as a view; a full buffer means more may
+//               wait, and the transport reads again at the next iteration (as a
+//               level-triggered selector would report it);
+//   completions (io_uring) one receive in the kernel while reading is on: the kernel reads
+//               into one of the poller's buffers when data comes, and the next step hands it to
+//               data_received, gives the buffer back and starts the next receive. A full
+//               buffer (more may wait) or an empty pool (ENOBUFS) is followed by one recv of
+//               the readiness way, so bulk transfers still move 256 KiB per iteration. Paused,
+//               the transport cancels its receive; a read that beat the cancel is kept (one
+//               buffer's worth, copied) and delivered first on resume_reading.
+// Writing: write() sends at once when nothing is buffered; what the socket does not take is
+// buffered and sent when the kernel says it is writable again (readiness: the edge
+// registration; completions: a watch for writability, kept only while something waits).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/net/protocols.hpp"
@@ -21,10 +33,12 @@
 
 namespace concurrence::net::detail {
 
-class SocketTransport final : public SelectorTransport<SocketTransport, asyncio::Transport, asyncio::Protocol> {
+class SocketTransport final : public SelectorTransport<SocketTransport, asyncio::Transport, asyncio::Protocol>,
+                              private io::ReceiveSink {
 public:
     // sock: connected and non-blocking. Nothing happens until start().
     SocketTransport(asyncio::EventLoop& loop, Socket sock, std::shared_ptr<asyncio::Protocol> protocol);
+    ~SocketTransport() override { release_io(); }
 
     // asyncio::Transport (the rest is the base's)
     void write(std::string_view data) override;
@@ -37,10 +51,18 @@ private:
     friend Base;
     static constexpr const char* connection_made_error = "Exception in callback Protocol.connection_made()";
 
-    bool wants_read() const { return watching_reads_ && readable_; }
+    bool watches_readiness() const { return !completions_; }
+    bool wants_read() const {
+        if (!completions_) return watching_reads_ && readable_;
+        return watching_reads_ && (has_received_ || !held_.empty() || held_end_ != no_end ||
+                                   (!receive_armed_ && !receive_ended_));
+    }
     bool wants_write() const { return writable_ && get_write_buffer_size() > 0 && !conn_lost_; }
     void step() {
-        if (wants_read()) read_ready();
+        if (completions_)
+            receive_step();
+        else if (wants_read())
+            read_ready();
         if (wants_write()) write_ready();
     }
     void clear_write_buffer() {
@@ -48,12 +70,35 @@ private:
         sent_ = 0;
     }
     void read_ready();
+    void read_directly();
     void on_eof();
     void write_ready();
+    // The socket took less than offered: wait for the kernel's word that it takes more.
+    void wait_writable();
+    void stop_waiting_writable() noexcept;
+
+    // Completions (io::ReceiveSink, inside the poller): recorded for the next step.
+    void received(int result, std::uint16_t buffer) override;
+    void receive_step();
+    void deliver(std::string_view data);
+    void end_of_stream(int result);  // 0: the peer's EOF, < 0: -errno
+    void release_io() noexcept;
+
+    static constexpr int no_end = 1;  // held_end_ when no end of stream or error is held
 
     std::string buffer_;  // the write buffer: buffer_[sent_..] is still to send
     std::size_t sent_ = 0;
     bool eof_ = false;  // write_eof() called
+    const bool completions_;       // reads by the poller's completions (io_uring)
+    bool receive_armed_ = false;   // a receive is in the kernel (maybe being cancelled)
+    bool receive_cancelled_ = false;
+    bool receive_ended_ = false;   // the end of the stream or an error came: no more receives
+    bool write_watch_ = false;     // waiting for writability
+    bool has_received_ = false;    // a receive's result waits for the step:
+    int received_result_ = 0;      //   bytes (> 0), 0 at the end of the stream, or -errno
+    std::uint16_t received_buffer_ = 0;
+    std::string held_;             // read while paused, delivered first on resume
+    int held_end_ = no_end;        // and what came after it: 0 the end, -errno an error
 };
 
 }  // namespace concurrence::net::detail

@@ -1,7 +1,11 @@
 // Choosing the I/O backend: per loop, per asyncio::run, and by CONCURRENCE_BACKEND (the
-// network suite runs twice in make test: as is (epoll), and with CONCURRENCE_BACKEND=io_uring).
+// network suite runs twice in make test: as is (io_uring where the kernel has completion
+// receives, else epoll), and with CONCURRENCE_BACKEND=epoll).
 #include <gtest/gtest.h>
 
+#include <sys/utsname.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -31,14 +35,40 @@ TEST(Backend, IoUringOnRequestOrTheSystemsError) {
     EXPECT_EQ(loop.backend_name(), "io_uring");
 }
 
-TEST(Backend, AutomaticIsEpollUnlessTheEnvironmentAsksForIoUring) {
+// Completion receives (multishot-era recv with provided buffers) came with Linux 6.0.
+bool kernel_6_or_later() {
+    utsname u{};
+    int major = 0;
+    return ::uname(&u) == 0 && std::sscanf(u.release, "%d", &major) == 1 && major >= 6;
+}
+
+TEST(Backend, AutomaticIsIoUringWhereItReceivesByCompletionsUnlessTheEnvironmentSays) {
     asyncio::EventLoop loop;
     const char* env = std::getenv("CONCURRENCE_BACKEND");
-    if (env && std::string(env) == "io_uring") {
+    const std::string wanted = env ? env : "";
+    if (wanted == "epoll") {
+        EXPECT_EQ(loop.backend_name(), "epoll");
+    } else if (wanted == "io_uring") {
         EXPECT_EQ(loop.backend_name(), io_uring_available() ? "io_uring" : "epoll");
     } else {
-        EXPECT_EQ(loop.backend_name(), "epoll");
+        EXPECT_EQ(loop.backend_name(), io_uring_available() && kernel_6_or_later() ? "io_uring" : "epoll");
     }
+}
+
+TEST(Backend, AnUnknownNameInTheEnvironmentIsTheDefault) {
+    const char* old = std::getenv("CONCURRENCE_BACKEND");
+    const std::string saved = old ? old : "";
+    ::setenv("CONCURRENCE_BACKEND", "kqueue", 1);
+    std::string name;
+    {
+        asyncio::EventLoop loop;
+        name = std::string(loop.backend_name());
+    }
+    if (old)
+        ::setenv("CONCURRENCE_BACKEND", saved.c_str(), 1);
+    else
+        ::unsetenv("CONCURRENCE_BACKEND");
+    EXPECT_EQ(name, io_uring_available() && kernel_6_or_later() ? "io_uring" : "epoll");
 }
 
 asyncio::Coro<std::string> backend_of_running_loop() {
