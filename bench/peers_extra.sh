@@ -10,7 +10,7 @@
 : "${CONCURRENCE_BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release/bench}"
 CONCURRENCE_PEER=${CONCURRENCE_PEER:-concurrence}
 
-concurrence_server() { # workload peer backend("" = the default) program [args...]: a W4/W5 server (args with @PORT@)
+concurrence_server() { # workload peer backend program [args...]: a W4/W5 server (args with @PORT@)
     local w=$1 peer=$2 backend=$3 exe=$CONCURRENCE_BENCH_DIR/$4
     shift 4
     if [ ! -x "$exe" ]; then
@@ -54,10 +54,10 @@ extra_pass() {
         run_prog subprocess asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 0
         run_prog subprocess-big asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 1000
     fi
-    # W4/W5: the default backend (io_uring where the kernel has completion receives) and epoll.
-    concurrence_server echo "$CONCURRENCE_PEER" "" bench_w4_echo_server @PORT@ protocol
-    concurrence_server echo "$CONCURRENCE_PEER-epoll" epoll bench_w4_echo_server @PORT@ protocol
-    concurrence_server echo "$CONCURRENCE_PEER-streams" "" bench_w4_echo_server @PORT@ streams
-    concurrence_server http "$CONCURRENCE_PEER" "" bench_w5_http_server @PORT@
-    concurrence_server http "$CONCURRENCE_PEER-epoll" epoll bench_w5_http_server @PORT@
+    # W4/W5: the default backend (epoll) and io_uring (completion-based stream transports).
+    concurrence_server echo "$CONCURRENCE_PEER" epoll bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-io_uring" io_uring bench_w4_echo_server @PORT@ protocol
+    concurrence_server echo "$CONCURRENCE_PEER-streams" epoll bench_w4_echo_server @PORT@ streams
+    concurrence_server http "$CONCURRENCE_PEER" epoll bench_w5_http_server @PORT@
+    concurrence_server http "$CONCURRENCE_PEER-io_uring" io_uring bench_w5_http_server @PORT@
 }

@@ -102,9 +102,8 @@ protected:
 std::unique_ptr<Poller> make_epoll_poller();
 std::unique_ptr<Poller> make_uring_poller();
 
-// The loop's choice: `automatic` is io_uring where the system allows it with completion-based
-// receiving, else epoll; the environment variable CONCURRENCE_BACKEND (epoll, io_uring)
-// overrides it.
+// The loop's choice: `automatic` is epoll, or io_uring (where the system allows it) when the
+// environment variable CONCURRENCE_BACKEND says io_uring.
 enum class Kind : std::uint8_t { automatic, io_uring, epoll };
 std::unique_ptr<Poller> make_poller(Kind kind);
 

@@ -1,11 +1,7 @@
 // Choosing the I/O backend: per loop, per asyncio::run, and by CONCURRENCE_BACKEND (the
-// network suite runs twice in make test: as is (io_uring where the kernel has completion
-// receives, else epoll), and with CONCURRENCE_BACKEND=epoll).
+// network suite runs twice in make test: as is (epoll), and with CONCURRENCE_BACKEND=io_uring).
 #include <gtest/gtest.h>
 
-#include <sys/utsname.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -35,23 +31,13 @@ TEST(Backend, IoUringOnRequestOrTheSystemsError) {
     EXPECT_EQ(loop.backend_name(), "io_uring");
 }
 
-// Completion receives (multishot-era recv with provided buffers) came with Linux 6.0.
-bool kernel_6_or_later() {
-    utsname u{};
-    int major = 0;
-    return ::uname(&u) == 0 && std::sscanf(u.release, "%d", &major) == 1 && major >= 6;
-}
-
-TEST(Backend, AutomaticIsIoUringWhereItReceivesByCompletionsUnlessTheEnvironmentSays) {
+TEST(Backend, AutomaticIsEpollUnlessTheEnvironmentAsksForIoUring) {
     asyncio::EventLoop loop;
     const char* env = std::getenv("CONCURRENCE_BACKEND");
-    const std::string wanted = env ? env : "";
-    if (wanted == "epoll") {
-        EXPECT_EQ(loop.backend_name(), "epoll");
-    } else if (wanted == "io_uring") {
+    if (env && std::string(env) == "io_uring") {
         EXPECT_EQ(loop.backend_name(), io_uring_available() ? "io_uring" : "epoll");
     } else {
-        EXPECT_EQ(loop.backend_name(), io_uring_available() && kernel_6_or_later() ? "io_uring" : "epoll");
+        EXPECT_EQ(loop.backend_name(), "epoll");
     }
 }
 
@@ -68,7 +54,7 @@ TEST(Backend, AnUnknownNameInTheEnvironmentIsTheDefault) {
         ::setenv("CONCURRENCE_BACKEND", saved.c_str(), 1);
     else
         ::unsetenv("CONCURRENCE_BACKEND");
-    EXPECT_EQ(name, io_uring_available() && kernel_6_or_later() ? "io_uring" : "epoll");
+    EXPECT_EQ(name, "epoll");
 }
 
 asyncio::Coro<std::string> backend_of_running_loop() {

@@ -4,12 +4,12 @@
 //   asyncio::run(main(), {.backend = asyncio::Backend::epoll});
 //   loop.backend_name();   // "io_uring" or "epoll"
 //
-// automatic (the default) is io_uring where the kernel gives it completion-based receiving
-// (Linux 6.0 and later: transports read with no readiness round trip), else epoll: io_uring
-// refused by the kernel, a seccomp policy or kernel.io_uring_disabled, or a build without
-// liburing. CONCURRENCE_BACKEND=epoll (or io_uring) in the environment overrides the choice of
-// automatic loops. Asking for Backend::io_uring explicitly where it is refused throws the
-// system's OSError.
+// automatic (the default) is epoll: io_uring, even with its completion-based stream transports
+// (Linux 6.0+), measured a few percent more CPU per message on the reference machine (see
+// docs/design.md). CONCURRENCE_BACKEND=io_uring in the environment makes automatic loops use
+// io_uring where the kernel allows it (else epoll: io_uring refused by the kernel, a seccomp
+// policy or kernel.io_uring_disabled, or a build without liburing). Asking for
+// Backend::io_uring explicitly where it is refused throws the system's OSError.
 #pragma once
 
 #include <cstdint>
