@@ -70,7 +70,7 @@ public:
     // Never fails (a descriptor already closed left the kernel's set by itself).
     virtual void remove(int fd) noexcept = 0;
 
-    // Completion-based receiving, where the backend has it (io_uring on Linux 6.0 or later;
+    // Completion-based receiving, where the backend has it (io_uring on Linux 5.19 or later;
     // never epoll): one read of up to receive_buffer_size bytes, reported when it is done. A
     // descriptor has at most one receive at a time.
     bool receives_completions() const noexcept { return receive_buffers_ != nullptr; }

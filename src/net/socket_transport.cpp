@@ -141,8 +141,12 @@ void SocketTransport::write_eof() {
 void SocketTransport::wait_writable() {
     writable_ = false;
     if (!completions_ || write_watch_) return;
-    loop_.poller().add(sock_.fileno(), io::writable, io::Trigger::level, io_source());
-    write_watch_ = true;
+    try {
+        loop_.poller().add(sock_.fileno(), io::writable, io::Trigger::level, io_source());
+        write_watch_ = true;
+    } catch (...) {  // (write() must not throw for the poller: the connection ends instead)
+        fatal_error(std::current_exception(), "Fatal write error on socket transport");
+    }
 }
 
 void SocketTransport::stop_waiting_writable() noexcept {

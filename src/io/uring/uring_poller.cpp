@@ -2,11 +2,12 @@
 // io_uring's poll requests instead of epoll_ctl. An edge watch is one multishot poll (EPOLLET),
 // armed once; a level watch is a one-shot poll, armed again before each wait while its owner
 // still wants it (a ready descriptor completes it at once: level semantics).
-// Completions (Linux 6.0 and later): a receive is one recv into a buffer the kernel picks from
-// a ReceivePool when data has come, with no readiness round trip. One-shot, not multishot: a
-// multishot recv reads all the socket holds (megabytes on loopback) whether or not the
-// protocol has paused reading, where Python's transport reads once per iteration and stops
-// when paused; measured on W4, the one-shot form costs no more server CPU per message.
+// Completions (provided-buffer rings: Linux 5.19 and later): a receive is one recv into a
+// buffer the kernel picks from a ReceivePool when data has come, with no readiness round trip.
+// One-shot, not multishot: a multishot recv reads all the socket holds (megabytes on
+// loopback) whether or not the protocol has paused reading, where Python's transport reads
+// once per iteration and stops when paused (the price, a poll arm per message: about 4% of
+// W4's server CPU in the C prototype; docs/design.md).
 //
 // Requests are queued as submissions and go to the kernel with the next wait, in the same
 // system call; only remove() and stop_receive() submit at once, so that a socket closed right
@@ -23,11 +24,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -53,15 +52,6 @@ constexpr std::uint32_t generation_mask = 0x7fff'ffff;
 
 std::uint64_t tag(int fd, std::uint32_t generation) {
     return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(fd)) << 32) | generation;
-}
-
-// Multishot recv came with Linux 6.0.
-bool kernel_has_multishot_recv() {
-    utsname u{};
-    if (::uname(&u) < 0) return false;
-    int major = 0, minor = 0;
-    if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
-    return major > 6 || (major == 6 && minor >= 0);
 }
 
 int setup_ring(io_uring& ring) {
@@ -108,12 +98,10 @@ public:
         }
         arm_wakeup();
         ::io_uring_submit(&ring_);
-        if (kernel_has_multishot_recv()) {
-            try {
-                pool_.emplace(ring_, receive_buffer_size);
-                receive_buffers_ = pool_->buffers();
-            } catch (const OSError&) {  // no provided-buffer rings: readiness only
-            }
+        try {  // refused before Linux 5.19: readiness only
+            pool_.emplace(ring_, receive_buffer_size);
+            receive_buffers_ = pool_->buffers();
+        } catch (const OSError&) {
         }
     }
     ~UringPoller() override {
