@@ -576,12 +576,7 @@ asyncio::Coro<> tp_pause_reading() {
     EXPECT_TRUE(received);
     EXPECT_EQ(c.proto->received, "while paused");
     // EOF while paused is not seen either.
-    c.transport->pause_reading();
-    c.peer.shutdown(SHUT_WR);
-    co_await tp_spin();
-    EXPECT_FALSE(c.proto->lost);
-    c.transport->resume_reading();
-    const bool lost = co_await tp_wait_lost(c.proto);
+    const bool lost = co_await tp_end_while_paused(c, "");
     EXPECT_TRUE(lost);
     EXPECT_FALSE(c.transport->is_reading());  // closed
     EXPECT_EQ(c.proto->events, (std::vector<std::string>{"made", "data", "eof", "lost"}));

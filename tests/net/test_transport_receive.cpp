@@ -92,7 +92,6 @@ TEST(TrcTransport, MoreConnectionsWithDataThanReceiveBuffers) { trc_run_checked(
 // pause_reading from another task, then the peer sends at once: on io_uring the receive in
 // the kernel may read it before the cancel lands; it is kept, not delivered, until resume.
 asyncio::Coro<> trc_pause_from_outside() {
-    auto& loop = asyncio::get_running_loop();
     TpConn c = co_await tp_connect();
     std::string expected;
     for (int round = 0; round < 200; ++round) {
@@ -110,13 +109,7 @@ asyncio::Coro<> trc_pause_from_outside() {
     }
     EXPECT_EQ(c.proto->received, expected);
     // The end of the stream while paused is held too, and comes after the data.
-    c.transport->pause_reading();
-    co_await loop.sock_sendall(c.peer, "last");
-    c.peer.shutdown(SHUT_WR);
-    co_await tp_spin();
-    EXPECT_FALSE(c.proto->lost);
-    c.transport->resume_reading();
-    const bool lost = co_await tp_wait_lost(c.proto);
+    const bool lost = co_await tp_end_while_paused(c, "last");
     EXPECT_TRUE(lost);
     EXPECT_EQ(c.proto->received, expected + "last");
     EXPECT_EQ(c.proto->events, (std::vector<std::string>{"made", "data", "eof", "lost"}));

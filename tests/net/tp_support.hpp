@@ -161,6 +161,19 @@ inline asyncio::Coro<TpConn> tp_connect(std::function<std::shared_ptr<TpRecorder
     co_return conn;
 }
 
+// Pauses reading, lets the peer send `tail` and its EOF, then resumes: the EOF must not be seen
+// while paused. Returns whether connection_lost came after the resume.
+inline asyncio::Coro<bool> tp_end_while_paused(TpConn& c, const char* tail) {
+    auto& loop = asyncio::get_running_loop();
+    c.transport->pause_reading();
+    if (*tail) co_await loop.sock_sendall(c.peer, tail);
+    c.peer.shutdown(SHUT_WR);
+    co_await tp_spin();
+    EXPECT_FALSE(c.proto->lost);
+    c.transport->resume_reading();
+    co_return co_await tp_wait_lost(c.proto);
+}
+
 // Everything the peer gets until EOF (or an error: then what came before it).
 inline asyncio::Coro<std::string> tp_recv_all(net::Socket& sock) {
     auto& loop = asyncio::get_running_loop();
