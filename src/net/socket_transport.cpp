@@ -56,11 +56,7 @@ void SocketTransport::read_ready() {
         schedule_step();
     else
         readable_ = false;
-    try {
-        protocol_->data_received(std::string_view(buffer, static_cast<std::size_t>(n)));
-    } catch (...) {
-        fatal_error(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
-    }
+    deliver(std::string_view(buffer, static_cast<std::size_t>(n)));
 }
 
 void SocketTransport::on_eof() {

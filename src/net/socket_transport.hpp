@@ -23,7 +23,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/net/protocols.hpp"
@@ -71,6 +70,7 @@ private:
     }
     void read_ready();
     void read_directly();
+    void deliver(std::string_view data);  // data_received, its exception ending the connection
     void on_eof();
     void write_ready();
     // The socket took less than offered: wait for the kernel's word that it takes more.
@@ -80,7 +80,6 @@ private:
     // Completions (io::ReceiveSink, inside the poller): recorded for the next step.
     void received(int result, std::uint16_t buffer) override;
     void receive_step();
-    void deliver(std::string_view data);
     void end_of_stream(int result);  // 0: the peer's EOF, < 0: -errno
     void release_io() noexcept;
 
