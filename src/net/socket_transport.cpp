@@ -35,28 +35,27 @@ SocketTransport::SocketTransport(asyncio::EventLoop& loop, Socket sock, std::sha
 }
 
 void SocketTransport::read_ready() {
-    char* buffer = read_buffer();
-    const ssize_t n = retry_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            readable_ = false;
-            return;
-        }
-        fatal_error(os_error(errno), "Fatal read error on socket transport");
-        return;
-    }
-    if (n == 0) {
-        readable_ = false;
-        on_eof();
-        return;
-    }
     // A short read drained the socket (the kernel reports the next arrival); a full one, or a
     // hang-up still to read, means more: the next iteration reads again.
-    if (static_cast<std::size_t>(n) == max_read || peer_closed_)
+    const std::size_t n = read_once();
+    if (n == max_read || (n > 0 && peer_closed_))
         schedule_step();
     else
         readable_ = false;
-    deliver(std::string_view(buffer, static_cast<std::size_t>(n)));
+}
+
+// One recv into the thread's read buffer: the data to the protocol, or the end of the stream
+// or an error to on_eof / fatal_error. Returns the bytes read (0: none, or the end).
+std::size_t SocketTransport::read_once() {
+    char* buffer = read_buffer();
+    const ssize_t n = retry_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
+    if (n > 0)
+        deliver(std::string_view(buffer, static_cast<std::size_t>(n)));
+    else if (n == 0)
+        end_of_stream(0);
+    else if (errno != EAGAIN && errno != EWOULDBLOCK)
+        end_of_stream(-errno);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 void SocketTransport::on_eof() {
@@ -156,7 +155,6 @@ void SocketTransport::stop_waiting_writable() noexcept {
 
 void SocketTransport::received(int result, std::uint16_t buffer) {
     receive_armed_ = false;
-    receive_cancelled_ = false;
     if (result != -ECANCELED) {
         has_received_ = true;
         received_result_ = result;
@@ -187,13 +185,13 @@ void SocketTransport::receive_step() {
                 deliver(data);
                 // A full buffer: more may wait, read it now as the readiness way would.
                 if (static_cast<std::size_t>(result) == io::Poller::receive_buffer_size && watching_reads_)
-                    read_directly();
+                    read_once();
             } else if (!closing_) {
                 held_.assign(data);  // paused: kept for resume_reading; closing: nobody wants it
             }
             poller.release_receive_buffer(received_buffer_);
         } else if (result == -ENOBUFS) {
-            if (watching_reads_) read_directly();  // data waits, the pool is dry: read it here
+            if (watching_reads_) read_once();  // data waits, the pool is dry: read it here
         } else if (watching_reads_) {
             end_of_stream(result);
         } else if (!closing_) {
@@ -201,10 +199,7 @@ void SocketTransport::receive_step() {
         }
     }
     if (!watching_reads_) {
-        if (receive_armed_ && !receive_cancelled_) {
-            poller.cancel_receive(sock_.fileno());
-            receive_cancelled_ = true;
-        }
+        if (receive_armed_) poller.cancel_receive(sock_.fileno());  // (a second cancel is ignored)
     } else if (!receive_armed_ && !receive_ended_ && held_end_ == no_end) {
         try {
             poller.start_receive(sock_.fileno(), this);
@@ -213,19 +208,6 @@ void SocketTransport::receive_step() {
             fatal_error(std::current_exception(), "Fatal read error on socket transport");
         }
     }
-}
-
-// One recv into the thread's read buffer, as readiness mode reads, with no receive in the
-// kernel (so nothing can overtake it).
-void SocketTransport::read_directly() {
-    char* buffer = read_buffer();
-    const ssize_t n = retry_eintr([&] { return ::recv(sock_.fileno(), buffer, max_read, 0); });
-    if (n > 0)
-        deliver(std::string_view(buffer, static_cast<std::size_t>(n)));
-    else if (n == 0)
-        end_of_stream(0);
-    else if (errno != EAGAIN && errno != EWOULDBLOCK)
-        end_of_stream(-errno);
 }
 
 void SocketTransport::deliver(std::string_view data) {
@@ -237,7 +219,7 @@ void SocketTransport::deliver(std::string_view data) {
 }
 
 void SocketTransport::end_of_stream(int result) {
-    receive_ended_ = true;
+    receive_ended_ = true;  // (completions: no receive after it)
     if (result == 0)
         on_eof();
     else

@@ -69,7 +69,7 @@ private:
         sent_ = 0;
     }
     void read_ready();
-    void read_directly();
+    std::size_t read_once();
     void deliver(std::string_view data);  // data_received, its exception ending the connection
     void on_eof();
     void write_ready();
@@ -80,7 +80,7 @@ private:
     // Completions (io::ReceiveSink, inside the poller): recorded for the next step.
     void received(int result, std::uint16_t buffer) override;
     void receive_step();
-    void end_of_stream(int result);  // 0: the peer's EOF, < 0: -errno
+    void end_of_stream(int result);  // 0: the peer's EOF (on_eof), < 0: -errno (fatal_error)
     void release_io() noexcept;
 
     static constexpr int no_end = 1;  // held_end_ when no end of stream or error is held
@@ -90,7 +90,6 @@ private:
     bool eof_ = false;  // write_eof() called
     const bool completions_;       // reads by the poller's completions (io_uring)
     bool receive_armed_ = false;   // a receive is in the kernel (maybe being cancelled)
-    bool receive_cancelled_ = false;
     bool receive_ended_ = false;   // the end of the stream or an error came: no more receives
     bool write_watch_ = false;     // waiting for writability
     bool has_received_ = false;    // a receive's result waits for the step:

@@ -225,14 +225,10 @@ private:
 
     // Queues a cancel of the request tagged user_data; false if no submission entry could be
     // had (the request then ends by itself with its socket, and its completions are dropped).
-    bool cancel_request(std::uint64_t user_data) noexcept {
-        io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
-        if (!sqe) {
-            ::io_uring_submit(&ring_);
-            sqe = ::io_uring_get_sqe(&ring_);
-        }
+    bool cancel_request(std::uint64_t user_data, int flags = 0) noexcept {
+        io_uring_sqe* sqe = try_next_sqe();
         if (!sqe) return false;
-        ::io_uring_prep_cancel64(sqe, user_data, 0);
+        ::io_uring_prep_cancel64(sqe, user_data, flags);
         ::io_uring_sqe_set_data64(sqe, ignore_tag);
         return true;
     }
@@ -261,17 +257,7 @@ private:
     // the kernel has nowhere left to write. Bounded: if the kernel does not answer in time,
     // the buffers are leaked rather than freed under it.
     void drain_receives() noexcept {
-        if (receives_in_flight_ > 0) {
-            io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
-            if (!sqe) {
-                ::io_uring_submit(&ring_);
-                sqe = ::io_uring_get_sqe(&ring_);
-            }
-            if (sqe) {
-                ::io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-                ::io_uring_sqe_set_data64(sqe, ignore_tag);
-            }
-        }
+        if (receives_in_flight_ > 0) cancel_request(0, IORING_ASYNC_CANCEL_ANY);
         receives_.clear();
         for (int tries = 0; receives_in_flight_ > 0 && tries < 100; ++tries) {
             __kernel_timespec ts{0, 10'000'000};
@@ -309,12 +295,17 @@ private:
     }
 
     io_uring_sqe* next_sqe() {
+        io_uring_sqe* sqe = try_next_sqe();
+        if (!sqe) throw RuntimeError("io_uring: no submission queue entry available");
+        return sqe;
+    }
+    // Null if none can be had even after submitting what is queued.
+    io_uring_sqe* try_next_sqe() noexcept {
         io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
         if (!sqe) {  // the submission queue is full: hand it to the kernel and go on
             ::io_uring_submit(&ring_);
             sqe = ::io_uring_get_sqe(&ring_);
         }
-        if (!sqe) throw RuntimeError("io_uring: no submission queue entry available");
         return sqe;
     }
 
