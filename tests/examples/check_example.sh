@@ -45,6 +45,10 @@ udp_echo)
     "$prog" "$port" >"$server_out" 2>&1 &
     server=$!
     for _ in $(seq 600); do grep -q '^Starting UDP server' "$server_out" && break; sleep 0.1; done
+    # The server prints that line before it binds (as the Python docs' does): a datagram sent
+    # before the bind is refused, and the client then waits forever. Wait for the bind itself.
+    hexport=$(printf ':%04X ' "$port")
+    for _ in $(seq 600); do grep -qi -- "$hexport" /proc/net/udp && break; sleep 0.1; done
     timeout 60 "$second" "$port" >"$out" 2>&1 || { kill $server; fail "client exit status $?"; }
     kill $server; wait $server 2>/dev/null
     expect_line "Send: Hello World!"

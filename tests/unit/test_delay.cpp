@@ -63,9 +63,17 @@ TEST(Delay, NanIsFlagged) {
     const Delay d(std::numeric_limits<double>::quiet_NaN());
     EXPECT_TRUE(d.is_nan());
     EXPECT_FALSE(d.is_positive());
+    EXPECT_EQ(d.nanoseconds(), 0);  // as before the flag shared the word with the count
+    EXPECT_EQ(d.seconds(), 0.0);
     EXPECT_FALSE(Delay(1.0).is_nan());
     EXPECT_FALSE(Delay(1s).is_nan());
+    // The extremes are counts, not NaN.
+    EXPECT_FALSE(Delay(-std::numeric_limits<double>::infinity()).is_nan());
+    EXPECT_FALSE(Delay(std::chrono::nanoseconds::min()).is_nan());
 }
+
+// One word: a Delay is often a temporary of a co_await's full-expression, kept in the frame.
+static_assert(sizeof(Delay) == sizeof(std::int64_t));
 
 TEST(Delay, ConstexprUsable) {
     constexpr Delay d(0.001);

@@ -19,6 +19,8 @@ concept ChronoDuration = requires { typename T::rep; typename T::period; } &&
 
 // A span of time in nanoseconds, saturating instead of overflowing: `sleep(1e30)` and
 // `sleep(std::chrono::hours::max())` mean "practically forever", never a negative wrap.
+// One word: it is often a temporary of a co_await's full-expression, which g++ keeps in the
+// coroutine frame (a flag beside the count made every sleeping task's frame 8 bytes larger).
 class Delay {
 public:
     using rep = std::int64_t;
@@ -33,18 +35,19 @@ public:
     constexpr Delay(std::chrono::duration<Rep, Period> d)  // NOLINT(implicit)
         : ns_(from_seconds(std::chrono::duration<double>(d).count())) {}
 
-    constexpr rep nanoseconds() const { return ns_; }
-    constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }
+    // 0 for NaN (callers that care ask is_nan() first).
+    constexpr rep nanoseconds() const { return ns_ == nan_ns ? 0 : ns_; }
+    constexpr double seconds() const { return static_cast<double>(nanoseconds()) / 1e9; }
     constexpr bool is_positive() const { return ns_ > 0; }
     // NaN was given: Python rejects it in most places ("Invalid value NaN (not a number)").
-    constexpr bool is_nan() const { return nan_; }
+    constexpr bool is_nan() const { return ns_ == nan_ns; }
 
 private:
-    constexpr rep from_seconds(double s) {
-        if (s != s) {
-            nan_ = true;
-            return 0;
-        }
+    // Outside the saturated range [-max_ns, max_ns], so no count can be mistaken for it.
+    static constexpr rep nan_ns = std::numeric_limits<rep>::min();
+
+    static constexpr rep from_seconds(double s) {
+        if (s != s) return nan_ns;
         double ns = s * 1e9;
         if (ns >= static_cast<double>(max_ns)) return max_ns;
         if (ns <= -static_cast<double>(max_ns)) return -max_ns;
@@ -53,8 +56,6 @@ private:
         return static_cast<double>(truncated) < ns ? truncated + 1 : truncated;
     }
 
-    // nan_ first: members initialise in declaration order, and ns_'s initialiser sets nan_.
-    bool nan_ = false;
     rep ns_ = 0;
 };
 

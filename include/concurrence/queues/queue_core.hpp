@@ -87,13 +87,15 @@ protected:
 
     bool is_full() const { return maxsize_ > 0 && size_ >= static_cast<std::size_t>(maxsize_); }
     // Bookkeeping of an item added (put_nowait): counts it and wakes the first getter.
-    void item_added() {
+    // Inlined into put (as item_taken into get): called, each cost a frame's worth of saved
+    // registers (24 of W3's ~650 instructions per round trip).
+    [[gnu::always_inline]] void item_added() {
         ++size_;
         if (unfinished_++ == 0) finished_.clear();
         wake_first(getters_);
     }
     // An item taken (get_nowait): wakes the first putter.
-    void item_taken() {
+    [[gnu::always_inline]] void item_taken() {
         --size_;
         wake_first(putters_);
     }
