@@ -39,14 +39,16 @@ protected:
 class ReceiveSink {
 public:
     // Called inside Poller::poll, like io_event: records and schedules, never runs user code.
-    // The receive is over; result is
+    // result is
     //   > 0        bytes read into Poller::receive_buffer(buffer), the sink's until it gives it
     //              back (release_receive_buffer);
     //   0          the end of the stream;
     //   -ENOBUFS   data waits but the pool was empty: nothing was read (read it another way);
-    //   -ECANCELED cancelled before anything came;
+    //   -ECANCELED cancelled before anything more came;
     //   < 0        another error (-errno).
-    virtual void received(int result, std::uint16_t buffer) = 0;
+    // more: the receive goes on (it reports again, in the stream's order); otherwise it is
+    // over (always after 0 or an error), and the sink starts another one if it wants more.
+    virtual void received(int result, std::uint16_t buffer, bool more) = 0;
 
 protected:
     ~ReceiveSink() = default;
@@ -71,12 +73,13 @@ public:
     virtual void remove(int fd) noexcept = 0;
 
     // Completion-based receiving, where the backend has it (io_uring on Linux 5.19 or later;
-    // never epoll): one read of up to receive_buffer_size bytes, reported when it is done. A
-    // descriptor has at most one receive at a time.
+    // never epoll): the kernel reads into the pool's buffers (up to receive_buffer_size bytes
+    // each) as data comes, and each read is reported, until the receive is over (see
+    // ReceiveSink). A descriptor has at most one receive at a time.
     bool receives_completions() const noexcept { return receive_buffers_ != nullptr; }
     virtual void start_receive(int fd, ReceiveSink* sink);
-    // Asks the kernel to drop the receive: it is still reported (-ECANCELED, or what it read
-    // if it was quicker).
+    // Asks the kernel to end the receive: it still reports what it read before the cancel
+    // took effect, then its end (-ECANCELED, or another end if that came first).
     virtual void cancel_receive(int fd) noexcept;
     // Forgets the receive at once: it is not reported (what it reads late is dropped and its
     // buffer recycled). For a descriptor about to be closed.
@@ -100,7 +103,10 @@ protected:
 // The backends (each throws OSError if the system refuses it, e.g. ENOSYS or EPERM for
 // io_uring under a seccomp policy).
 std::unique_ptr<Poller> make_epoll_poller();
-std::unique_ptr<Poller> make_uring_poller();
+// io_uring's receives are multishot (one request reads until it is cancelled); one_shot_receives
+// makes each receive a single read, as on kernels before 6.0 (which refuse multishot receives:
+// the poller then switches by itself). Tests use it to run both ways.
+std::unique_ptr<Poller> make_uring_poller(bool one_shot_receives = false);
 
 // The loop's choice: `automatic` is epoll, or io_uring (where the system allows it) when the
 // environment variable CONCURRENCE_BACKEND says io_uring.

@@ -4,8 +4,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <utility>
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/task/task.hpp"
@@ -153,52 +155,51 @@ void SocketTransport::stop_waiting_writable() noexcept {
 
 // --- completions ---
 
-void SocketTransport::received(int result, std::uint16_t buffer) {
-    receive_armed_ = false;
-    if (result != -ECANCELED) {
-        has_received_ = true;
-        received_result_ = result;
-        received_buffer_ = buffer;
-    }
-    if (has_received_ || wants_read()) schedule_step();
+void SocketTransport::received(int result, std::uint16_t buffer, bool more) {
+    if (!more) receive_armed_ = false;
+    if (result != -ECANCELED) received_.push_back(Received{result, buffer});
+    if (!received_.empty() || wants_read()) schedule_step();
 }
 
 void SocketTransport::receive_step() {
-    // What was held while paused comes first.
-    if (watching_reads_ && !held_.empty()) {
-        std::string data = std::move(held_);
-        held_.clear();
-        deliver(data);
-    }
-    if (watching_reads_ && held_end_ != no_end) {
+    io::Poller& poller = loop_.poller();
+    // What was held while paused comes first; what came since waits behind it.
+    if (watching_reads_ && !held_.empty()) deliver_held();
+    if (watching_reads_ && held_.empty() && held_end_ != no_end) {
         const int end = held_end_;
         held_end_ = no_end;
         end_of_stream(end);
     }
-    io::Poller& poller = loop_.poller();
-    if (has_received_) {
-        has_received_ = false;
-        const int result = received_result_;
-        if (result > 0) {
-            const std::string_view data(poller.receive_buffer(received_buffer_), static_cast<std::size_t>(result));
-            if (watching_reads_) {
+    bool full_last = false;  // the last read filled its buffer: more may wait
+    // By index, each entry marked taken before the protocol runs: nothing the protocol does
+    // may release a buffer twice (release_io releases what is not taken).
+    for (std::size_t i = 0; i < received_.size(); ++i) {
+        const Received r = std::exchange(received_[i], Received{-ECANCELED, 0});
+        const bool in_order = watching_reads_ && held_.empty();  // else: keep it behind
+        full_last = false;
+        if (r.result > 0) {
+            const std::string_view data(poller.receive_buffer(r.buffer), static_cast<std::size_t>(r.result));
+            if (in_order)
                 deliver(data);
-                // A full buffer: more may wait, read it now as the readiness way would.
-                if (static_cast<std::size_t>(result) == io::Poller::receive_buffer_size && watching_reads_)
-                    read_once();
-            } else if (!closing_) {
-                held_.assign(data);  // paused: kept for resume_reading; closing: nobody wants it
-            }
-            poller.release_receive_buffer(received_buffer_);
-        } else if (result == -ENOBUFS) {
-            if (watching_reads_) read_once();  // data waits, the pool is dry: read it here
-        } else if (watching_reads_) {
-            end_of_stream(result);
+            else if (!closing_)
+                held_.append(data);  // paused: kept for resume_reading; closing: nobody wants it
+            poller.release_receive_buffer(r.buffer);
+            full_last = static_cast<std::size_t>(r.result) == io::Poller::receive_buffer_size;
+        } else if (r.result == -ENOBUFS) {
+            full_last = true;  // data waits in the socket, the pool was dry
+        } else if (in_order) {
+            end_of_stream(r.result);
         } else if (!closing_) {
-            held_end_ = result;
+            held_end_ = r.result;
         }
     }
-    if (!watching_reads_) {
+    received_.clear();
+    // The receive is over and data may wait: read it here (only now, with no receive in the
+    // kernel and nothing reported behind it, can a plain read keep the stream's order).
+    if (full_last && !receive_armed_ && watching_reads_ && held_.empty()) read_once();
+    // No receive while paused, nor while held data is still to deliver: what is held only
+    // shrinks, whatever the peer sends meanwhile (it waits in the socket, under TCP's window).
+    if (!watching_reads_ || !held_.empty()) {
         if (receive_armed_) poller.cancel_receive(sock_.fileno());  // (a second cancel is ignored)
     } else if (!receive_armed_ && !receive_ended_ && held_end_ == no_end) {
         try {
@@ -207,6 +208,20 @@ void SocketTransport::receive_step() {
         } catch (...) {
             fatal_error(std::current_exception(), "Fatal read error on socket transport");
         }
+    }
+    if (watching_reads_ && !held_.empty()) schedule_step();  // the next piece, next iteration
+}
+
+// One read's worth (Python's max_size) of what was held: a protocol that pauses again is
+// handed no more than a read would have given it.
+void SocketTransport::deliver_held() {
+    const std::size_t n = std::min(max_read, held_.size() - held_from_);
+    const std::size_t from = held_from_;
+    held_from_ += n;
+    deliver(std::string_view(held_).substr(from, n));
+    if (held_from_ == held_.size()) {
+        held_.clear();
+        held_from_ = 0;
     }
 }
 
@@ -228,14 +243,15 @@ void SocketTransport::end_of_stream(int result) {
 
 void SocketTransport::release_io() noexcept {
     if (!completions_) return;
-    if (!receive_armed_ && !write_watch_ && !has_received_) return;  // (the loop may be gone)
+    if (!receive_armed_ && !write_watch_ && received_.empty()) return;  // (the loop may be gone)
     io::Poller& poller = loop_.poller();
     if (receive_armed_) poller.stop_receive(sock_.fileno());
     receive_armed_ = false;
     if (write_watch_) poller.remove(sock_.fileno());
     write_watch_ = false;
-    if (has_received_ && received_result_ > 0) poller.release_receive_buffer(received_buffer_);
-    has_received_ = false;
+    for (const Received& r : received_)
+        if (r.result > 0) poller.release_receive_buffer(r.buffer);
+    received_.clear();
 }
 
 }  // namespace concurrence::net::detail

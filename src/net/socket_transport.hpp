@@ -7,12 +7,14 @@
 //               wait, and the transport reads again at the next iteration (as a
 //               level-triggered selector would report it);
 //   completions (io_uring) one receive in the kernel while reading is on: the kernel reads
-//               into one of the poller's buffers when data comes, and the next step hands it to
-//               data_received, gives the buffer back and starts the next receive. A full
-//               buffer (more may wait) or an empty pool (ENOBUFS) is followed by one recv of
-//               the readiness way, so bulk transfers still move 256 KiB per iteration. Paused,
-//               the transport cancels its receive; a read that beat the cancel is kept (one
-//               buffer's worth, copied) and delivered first on resume_reading.
+//               into the poller's buffers as data comes, and the next step hands each read
+//               to data_received, in order, and gives its buffer back. A receive the kernel
+//               ended (an empty pool: ENOBUFS; a one-shot receive that filled its buffer) is
+//               followed by one recv of the readiness way, then a new receive. Paused, the
+//               transport cancels its receive; what was read before the cancel took effect
+//               (bounded by the pool) is kept, copied, and delivered first on resume_reading,
+//               at most 256 KiB (Python's max_size) per step; no receive runs until it is all
+//               delivered, so what is held only shrinks.
 // Writing: write() sends at once when nothing is buffered; what the socket does not take is
 // buffered and sent when the kernel says it is writable again (readiness: the edge
 // registration; completions: a watch for writability, kept only while something waits).
@@ -23,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/net/protocols.hpp"
@@ -53,7 +56,7 @@ private:
     bool watches_readiness() const { return !completions_; }
     bool wants_read() const {
         if (!completions_) return watching_reads_ && readable_;
-        return watching_reads_ && (has_received_ || !held_.empty() || held_end_ != no_end ||
+        return watching_reads_ && (!received_.empty() || !held_.empty() || held_end_ != no_end ||
                                    (!receive_armed_ && !receive_ended_));
     }
     bool wants_write() const { return writable_ && get_write_buffer_size() > 0 && !conn_lost_; }
@@ -78,8 +81,9 @@ private:
     void stop_waiting_writable() noexcept;
 
     // Completions (io::ReceiveSink, inside the poller): recorded for the next step.
-    void received(int result, std::uint16_t buffer) override;
+    void received(int result, std::uint16_t buffer, bool more) override;
     void receive_step();
+    void deliver_held();
     void end_of_stream(int result);  // 0: the peer's EOF (on_eof), < 0: -errno (fatal_error)
     void release_io() noexcept;
 
@@ -92,11 +96,14 @@ private:
     bool receive_armed_ = false;   // a receive is in the kernel (maybe being cancelled)
     bool receive_ended_ = false;   // the end of the stream or an error came: no more receives
     bool write_watch_ = false;     // waiting for writability
-    bool has_received_ = false;    // a receive's result waits for the step:
-    int received_result_ = 0;      //   bytes (> 0), 0 at the end of the stream, or -errno
-    std::uint16_t received_buffer_ = 0;
-    std::string held_;             // read while paused, delivered first on resume
-    int held_end_ = no_end;        // and what came after it: 0 the end, -errno an error
+    struct Received {
+        int result;  // bytes (> 0, in the buffer), 0 at the end of the stream, or -errno
+        std::uint16_t buffer;
+    };
+    std::vector<Received> received_;  // what the poller reported, for the next step, in order
+    std::string held_;                // read while paused, delivered first on resume:
+    std::size_t held_from_ = 0;       //   held_[held_from_..] is still to deliver
+    int held_end_ = no_end;           // and what came after it: 0 the end, -errno an error
 };
 
 }  // namespace concurrence::net::detail

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -116,6 +117,41 @@ asyncio::Coro<> trc_pause_from_outside() {
 }
 
 TEST(TrcTransport, PauseFromOutsideWhileDataArrivesLosesNothing) { trc_run_checked(trc_pause_from_outside); }
+
+// Pauses in every data_received (a slow consumer), and remembers the largest piece it got.
+struct TrcPausingRecorder : TpRecorder {
+    std::size_t largest = 0;
+    void data_received(std::string_view data) override {
+        TpRecorder::data_received(data);
+        largest = std::max(largest, data.size());
+        transport->pause_reading();
+    }
+};
+
+// A bulk stream to a protocol that pauses after every piece and is resumed one iteration
+// later: on io_uring what the kernel read past each pause is held and handed over a read's
+// worth at a time (Python's max_size, 256 KiB), never more, and the stream arrives whole and
+// in order.
+asyncio::Coro<> trc_bulk_to_a_pausing_protocol() {
+    auto& loop = asyncio::get_running_loop();
+    auto rec = std::make_shared<TrcPausingRecorder>();
+    std::function<std::shared_ptr<TpRecorder>()> factory = [rec] { return rec; };
+    TpConn c = co_await tp_connect(factory);
+    std::string sent(4 * 1024 * 1024, '\0');
+    for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    auto sender = asyncio::create_task(loop.sock_sendall(c.peer, sent));
+    for (int i = 0; i < 200000 && rec->received.size() < sent.size(); ++i) {
+        co_await asyncio::sleep(0);
+        c.transport->resume_reading();
+    }
+    co_await sender;
+    EXPECT_EQ(rec->received.size(), sent.size());
+    EXPECT_TRUE(rec->received == sent) << "not the stream that was sent";
+    EXPECT_LE(rec->largest, std::size_t{256 * 1024});
+    EXPECT_GT(rec->data_calls, 16);  // it really paused: more than 16 reads of 256 KiB
+}
+
+TEST(TrcTransport, BulkToAProtocolThatPausesAfterEveryPiece) { trc_run_checked(trc_bulk_to_a_pausing_protocol); }
 
 // Closed (or aborted) while paused with data read but not delivered: nothing is delivered,
 // the socket closes, no descriptor or buffer is left behind.

@@ -2,12 +2,12 @@
 // io_uring's poll requests instead of epoll_ctl. An edge watch is one multishot poll (EPOLLET),
 // armed once; a level watch is a one-shot poll, armed again before each wait while its owner
 // still wants it (a ready descriptor completes it at once: level semantics).
-// Completions (provided-buffer rings: Linux 5.19 and later): a receive is one recv into a
-// buffer the kernel picks from a ReceivePool when data has come, with no readiness round trip.
-// One-shot, not multishot: a multishot recv reads all the socket holds (megabytes on
-// loopback) whether or not the protocol has paused reading, where Python's transport reads
-// once per iteration and stops when paused (the price, a poll arm per message: about 4% of
-// W4's server CPU in the C prototype; docs/design.md).
+// Completions (provided-buffer rings: Linux 5.19 and later): a receive is a multishot recv
+// (Linux 6.0) that reads into buffers the kernel picks from a ReceivePool as data comes, with
+// no readiness round trip and nothing to submit per message; it goes on until it is cancelled,
+// the pool runs dry or the stream ends. Its owner bounds what it reads past a pause by
+// cancelling it (docs/design.md). A kernel that refuses multishot receives (EINVAL) gets
+// one-shot ones from then on: one recv per request, armed again by the owner.
 //
 // Requests are queued as submissions and go to the kernel with the next wait, in the same
 // system call; only remove() and stop_receive() submit at once, so that a socket closed right
@@ -87,7 +87,7 @@ std::uint32_t poll_readiness(unsigned revents) {
 
 class UringPoller final : public Poller {
 public:
-    UringPoller() {
+    explicit UringPoller(bool one_shot_receives) : multishot_(!one_shot_receives) {
         const int rc = setup_ring(ring_);
         if (rc < 0) throw OSError(-rc, "[Errno " + std::to_string(-rc) + "] io_uring_setup: " + std::strerror(-rc), true);
         wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -159,13 +159,9 @@ public:
         if (static_cast<std::size_t>(fd) >= receives_.size()) receives_.resize(static_cast<std::size_t>(fd) + 1);
         Receive& r = receives_[static_cast<std::size_t>(fd)];
         if (r.sink) throw_os_error(EEXIST);
-        r = Receive{sink, next_generation() | receive_bit, false};
         io_uring_sqe* sqe = next_sqe();
-        ::io_uring_prep_recv(sqe, fd, nullptr, receive_buffer_size, 0);
-        sqe->flags |= IOSQE_BUFFER_SELECT;
-        sqe->buf_group = uring::ReceivePool::group;
-        ::io_uring_sqe_set_data64(sqe, tag(fd, r.generation));
-        ++receives_in_flight_;
+        r = Receive{sink, next_generation() | receive_bit, false, multishot_};
+        prep_receive(sqe, fd, r);
         ++watched_;
     }
 
@@ -219,7 +215,19 @@ private:
         ReceiveSink* sink = nullptr;
         std::uint32_t generation = 0;  // with receive_bit
         bool cancelling = false;
+        bool multishot = false;
     };
+
+    void prep_receive(io_uring_sqe* sqe, int fd, const Receive& r) noexcept {
+        if (r.multishot)
+            ::io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);  // (the length: the buffers')
+        else
+            ::io_uring_prep_recv(sqe, fd, nullptr, receive_buffer_size, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = uring::ReceivePool::group;
+        ::io_uring_sqe_set_data64(sqe, tag(fd, r.generation));
+        ++receives_in_flight_;
+    }
 
     std::uint32_t next_generation() noexcept { return ++generation_ & generation_mask; }
 
@@ -240,17 +248,30 @@ private:
     }
 
     void receive_completed(std::uint64_t user_data, int res, unsigned flags) {
-        --receives_in_flight_;
+        const bool more = flags & IORING_CQE_F_MORE;
+        if (!more) --receives_in_flight_;
         const auto buffer = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-        Receive* r = receive_of(static_cast<int>(user_data >> 32));
+        const int fd = static_cast<int>(user_data >> 32);
+        Receive* r = receive_of(fd);
         if (!r || r->generation != static_cast<std::uint32_t>(user_data)) {
             if (flags & IORING_CQE_F_BUFFER) pool_->release(buffer);  // stale: nobody wants what it read
             return;
         }
+        if (res == -EINVAL && r->multishot && !r->cancelling) {
+            // A kernel without multishot receives (before 6.0): one-shot ones from now on.
+            if (io_uring_sqe* sqe = try_next_sqe()) {
+                multishot_ = false;
+                r->multishot = false;
+                prep_receive(sqe, fd, *r);
+                return;
+            }
+        }
         ReceiveSink* sink = r->sink;
-        *r = Receive{};
-        --watched_;
-        sink->received(res, buffer);
+        if (!more) {
+            *r = Receive{};
+            --watched_;
+        }
+        sink->received(res, buffer, more);
     }
 
     // Before the buffers go: every receive cancelled, and its completion seen, so that
@@ -268,7 +289,7 @@ private:
             io_uring_for_each_cqe(&ring_, head, cqe) {
                 ++seen;
                 if (static_cast<std::uint32_t>(cqe->user_data) & receive_bit && cqe->user_data < ignore_tag) {
-                    --receives_in_flight_;
+                    if (!(cqe->flags & IORING_CQE_F_MORE)) --receives_in_flight_;
                     if (cqe->flags & IORING_CQE_F_BUFFER)
                         pool_->release(static_cast<std::uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
                 }
@@ -379,11 +400,14 @@ private:
     std::vector<std::pair<int, std::uint32_t>> rearm_;
     std::optional<uring::ReceivePool> pool_;       // where the kernel has completion receives
     std::vector<Receive> receives_;  // by descriptor (a null sink: none)
-    int receives_in_flight_ = 0;  // receives whose completion is still to come
+    int receives_in_flight_ = 0;  // receives whose last completion is still to come
+    bool multishot_;              // new receives are multishot (until the kernel refuses one)
 };
 
 }  // namespace
 
-std::unique_ptr<Poller> make_uring_poller() { return std::make_unique<UringPoller>(); }
+std::unique_ptr<Poller> make_uring_poller(bool one_shot_receives) {
+    return std::make_unique<UringPoller>(one_shot_receives);
+}
 
 }  // namespace concurrence::io

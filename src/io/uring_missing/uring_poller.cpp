@@ -7,6 +7,6 @@
 
 namespace concurrence::io {
 
-std::unique_ptr<Poller> make_uring_poller() { throw_os_error(ENOSYS); }
+std::unique_ptr<Poller> make_uring_poller(bool) { throw_os_error(ENOSYS); }
 
 }  // namespace concurrence::io
