@@ -220,7 +220,7 @@ void SocketTransport::deliver_held() {
     held_from_ += n;
     deliver(std::string_view(held_).substr(from, n));
     if (held_from_ == held_.size()) {
-        held_.clear();
+        held_ = std::string();  // its memory too (up to the pool's worth): holding is rare
         held_from_ = 0;
     }
 }
