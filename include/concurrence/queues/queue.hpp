@@ -65,15 +65,15 @@ private:
 };
 
 template <class T, class Storage>
-class BasicQueue<T, Storage>::Get final : public detail::QueueWaiter {
+class BasicQueue<T, Storage>::Get final {
 public:
-    explicit Get(BasicQueue& q) : QueueWaiter(q, true) {}
+    explicit Get(BasicQueue& q) : queue_(&q) {}
     Get(Get&&) = default;
 
     // The fast paths are inlined into the awaiting coroutine; waking and the rare cases
     // (shutdown, cancellation) are calls.
     [[gnu::always_inline]] bool await_ready() {
-        BasicQueue& q = queue();
+        BasicQueue& q = *queue_;
         q.check_loop();
         if (q.size_ != 0) [[likely]]
             return true;
@@ -83,38 +83,42 @@ public:
     template <class P>
     void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
         ::concurrence::asyncio::detail::note_suspension(h, line);
-        suspend(h);
-        queue().getters_.push_back(*this);
+        detail::QueueWaiter& w = waiting_.emplace(*queue_, true);
+        w.park(h);
+        queue_->getters_.push_back(w);
     }
     [[gnu::always_inline]] T await_resume() {
-        if (waiting_task() && (orphaned() || resumes_cancelled() || queue().size_ == 0)) [[unlikely]]
-            fail_after_wait();
-        return queue().take();
+        if (detail::QueueWaiter* w = waiting_.get()) {
+            if (w->orphaned() || w->resumes_cancelled() || queue_->size_ == 0) [[unlikely]]
+                fail_after_wait(*w);
+        }
+        return queue_->take();
     }
 
 private:
-    BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
     // Cancelled, or woken by shutdown with nothing left to take (or the queue is gone).
-    [[noreturn, gnu::noinline]] void fail_after_wait() {
-        if (orphaned()) throw_orphaned(Storage::type_name);
-        BasicQueue& q = queue();
-        if (resumes_cancelled()) {
+    [[noreturn, gnu::noinline]] void fail_after_wait(detail::QueueWaiter& w) {
+        if (w.orphaned()) w.throw_orphaned(Storage::type_name);
+        BasicQueue& q = *queue_;
+        if (w.resumes_cancelled()) {
             // Woken for an item we will not take: the next getter must get the wake-up.
-            if (woken() && q.size_ != 0) q.wake_first(q.getters_);
-            resume_checks();
+            if (w.woken() && q.size_ != 0) q.wake_first(q.getters_);
+            w.resume_checks();
         }
         throw QueueShutDown();
     }
+    BasicQueue* queue_;
+    detail::WaitingSlot waiting_;
 };
 
 template <class T, class Storage>
-class BasicQueue<T, Storage>::Put final : public detail::QueueWaiter {
+class BasicQueue<T, Storage>::Put final {
 public:
-    Put(BasicQueue& q, T item) : QueueWaiter(q, false), item_(std::move(item)) {}
+    Put(BasicQueue& q, T item) : queue_(&q), item_(std::move(item)) {}
     Put(Put&&) = default;
 
     [[gnu::always_inline]] bool await_ready() {
-        BasicQueue& q = queue();
+        BasicQueue& q = *queue_;
         q.check_loop();
         if (!q.shutdown_ && !q.is_full()) [[likely]] {
             q.add(std::move(item_));
@@ -126,31 +130,33 @@ public:
     template <class P>
     void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
         ::concurrence::asyncio::detail::note_suspension(h, line);
-        suspend(h);
-        queue().putters_.push_back(*this);
+        detail::QueueWaiter& w = waiting_.emplace(*queue_, false);
+        w.park(h);
+        queue_->putters_.push_back(w);
     }
     [[gnu::always_inline]] void await_resume() {
-        if (!waiting_task()) return;  // put in await_ready
-        if (orphaned() || resumes_cancelled() || queue().shutdown_) [[unlikely]]
-            fail_after_wait();
-        BasicQueue& q = queue();
-        q.add(std::move(item_));
+        detail::QueueWaiter* w = waiting_.get();
+        if (!w) return;  // put in await_ready
+        if (w->orphaned() || w->resumes_cancelled() || queue_->shutdown_) [[unlikely]]
+            fail_after_wait(*w);
+        queue_->add(std::move(item_));
     }
 
 private:
-    BasicQueue& queue() const { return static_cast<BasicQueue&>(queue_); }
     // Cancelled, or woken by shutdown (or the queue is gone).
-    [[noreturn, gnu::noinline]] void fail_after_wait() {
-        if (orphaned()) throw_orphaned(Storage::type_name);
-        BasicQueue& q = queue();
-        if (resumes_cancelled()) {
+    [[noreturn, gnu::noinline]] void fail_after_wait(detail::QueueWaiter& w) {
+        if (w.orphaned()) w.throw_orphaned(Storage::type_name);
+        BasicQueue& q = *queue_;
+        if (w.resumes_cancelled()) {
             // Woken for a slot we will not use: the next putter must get the wake-up.
-            if (woken() && !q.is_full()) q.wake_first(q.putters_);
-            resume_checks();
+            if (w.woken() && !q.is_full()) q.wake_first(q.putters_);
+            w.resume_checks();
         }
         throw QueueShutDown();
     }
+    BasicQueue* queue_;
     T item_;
+    detail::WaitingSlot waiting_;
 };
 
 namespace detail {

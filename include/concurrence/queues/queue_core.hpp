@@ -12,6 +12,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "concurrence/loop/runnable.hpp"
@@ -24,11 +25,18 @@ namespace concurrence::asyncio::detail {
 
 class QueueCore;
 
-// A task waiting for an item (a getter) or a free slot (a putter).
+// A task waiting for an item (a getter) or a free slot (a putter). A get or put awaiter builds
+// one only when it suspends (WaitingSlot below): most gets and puts do not wait.
 class QueueWaiter : public Runnable, public WaitNode {
 public:
     QueueWaiter(QueueCore& queue, bool getter) : queue_(queue), getter_(getter) {}
-    QueueWaiter(QueueWaiter&& other) noexcept : Runnable(), WaitNode(std::move(other)), queue_(other.queue_), getter_(other.getter_) {}
+    QueueWaiter(const QueueWaiter&) = delete;
+
+    // For the awaiter that holds this node: parks the running task here.
+    void park(std::coroutine_handle<> h) { suspend(h); }
+    using TaskWait::resume_checks;
+    using TaskWait::resumes_cancelled;
+    using WaitNode::throw_orphaned;
 
     bool cancel_wait(TaskCore& task, const std::string&) override;
     const char* wait_kind() const noexcept override { return getter_ ? "Queue.get" : "Queue.put"; }
@@ -44,10 +52,8 @@ public:
         task.loop().schedule(static_cast<Runnable*>(this));
     }
 
-protected:
-    QueueCore& queue_;
-
 private:
+    QueueCore& queue_;
     // The loop reached the woken waiter: resume its task, or wait again.
     void run() override;
     bool timer_stale(std::uint64_t) const override { return true; }
@@ -55,6 +61,30 @@ private:
     void timer_release() override {}
 
     bool getter_;
+};
+
+// Room for the QueueWaiter of a get or put awaiter, built in place when it suspends and
+// destroyed with the awaiter. The awaiter that does not wait (an item or a slot was there)
+// writes one pointer instead of a waiter's dozen fields (W3: about 10% of a round trip).
+// Movable only while empty (an awaiter is moved before it is awaited, never after).
+class WaitingSlot {
+public:
+    WaitingSlot() = default;
+    WaitingSlot(WaitingSlot&&) noexcept {}
+    WaitingSlot& operator=(WaitingSlot&&) = delete;
+    ~WaitingSlot() {
+        if (node_) node_->~QueueWaiter();
+    }
+    QueueWaiter& emplace(QueueCore& queue, bool getter) {
+        node_ = ::new (static_cast<void*>(storage_)) QueueWaiter(queue, getter);
+        return *node_;
+    }
+    // Null if the awaiter did not wait.
+    QueueWaiter* get() const { return node_; }
+
+private:
+    QueueWaiter* node_ = nullptr;
+    alignas(QueueWaiter) unsigned char storage_[sizeof(QueueWaiter)];
 };
 
 class QueueCore : public LoopBound {

@@ -55,8 +55,10 @@ protected:
 
 private:
     friend class WaiterList;
-    WaitNode* prev_ = nullptr;
-    WaitNode* next_ = nullptr;
+    // prev_ and next_ mean something only while linked (push_back sets them): an awaiter that
+    // never waits, the common case, does not write them.
+    WaitNode* prev_;
+    WaitNode* next_;
     WaiterList* list_ = nullptr;
     bool woken_ = false;
     bool orphaned_ = false;
@@ -103,7 +105,6 @@ public:
             n.next_->prev_ = n.prev_;
         else
             tail_ = n.prev_;
-        n.prev_ = n.next_ = nullptr;
         n.list_ = nullptr;
         --size_;
     }
@@ -115,7 +116,6 @@ public:
             head_->prev_ = nullptr;
         else
             tail_ = nullptr;
-        n.next_ = nullptr;
         n.list_ = nullptr;
         --size_;
         return n;
