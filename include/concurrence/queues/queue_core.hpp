@@ -27,7 +27,7 @@ class QueueCore;
 
 // A task waiting for an item (a getter) or a free slot (a putter). A get or put awaiter builds
 // one only when it suspends (WaitingSlot below): most gets and puts do not wait.
-class QueueWaiter : public Runnable, public WaitNode {
+class QueueWaiter final : public Runnable, public WaitNode {
 public:
     QueueWaiter(QueueCore& queue, bool getter) : queue_(queue), getter_(getter) {}
     QueueWaiter(const QueueWaiter&) = delete;
