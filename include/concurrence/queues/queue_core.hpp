@@ -65,7 +65,7 @@ private:
 
 // Room for the QueueWaiter of a get or put awaiter, built in place when it suspends and
 // destroyed with the awaiter. The awaiter that does not wait (an item or a slot was there)
-// writes one pointer instead of a waiter's dozen fields (W3: about 10% of a round trip).
+// writes one pointer instead of a waiter's dozen fields (W3: 5% fewer instructions, ~10% less time).
 // Movable only while empty (an awaiter is moved before it is awaited, never after).
 class WaitingSlot {
 public:
