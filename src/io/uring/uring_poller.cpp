@@ -257,11 +257,14 @@ private:
             if (flags & IORING_CQE_F_BUFFER) pool_->release(buffer);  // stale: nobody wants what it read
             return;
         }
-        if (res == -EINVAL && r->multishot && !r->cancelling) {
-            // A kernel without multishot receives (before 6.0): one-shot ones from now on.
-            if (io_uring_sqe* sqe = try_next_sqe()) {
-                multishot_ = false;
-                r->multishot = false;
+        if (res == -EINVAL && r->multishot) {
+            // A kernel without multishot receives (before 6.0): one-shot ones from now on. The
+            // request read nothing; one being cancelled just ends, as a cancel would have.
+            multishot_ = false;
+            r->multishot = false;
+            if (r->cancelling) {
+                res = -ECANCELED;
+            } else if (io_uring_sqe* sqe = try_next_sqe()) {
                 prep_receive(sqe, fd, *r);
                 return;
             }
