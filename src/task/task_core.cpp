@@ -30,12 +30,12 @@ void report_never_awaited(bool in_debug_build, const TaskCore& coroutine) {
         EventLoop::default_exception_handler(context);
 }
 
-void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string name, bool eager) {
+void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string_view name, bool eager) {
     loop_ = &loop;
     resume_point_ = root;
     flags_ |= is_task_flag;
     number_ = task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (!name.empty()) extra().name = std::move(name);
+    if (!name.empty()) extra().name = name;
     registry_index_ = loop.task_registry().add(this);
     if (trace::detail::recording()) [[unlikely]] {
         const TaskCore* parent = t_current_task;

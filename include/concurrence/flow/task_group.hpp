@@ -18,6 +18,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,9 +41,9 @@ public:
     // Python's TaskGroup.create_task(coro, name=): RuntimeError before the group is entered,
     // once it is finished, or while it is shutting down (the coroutine is then closed).
     template <class T>
-    Task<T> create_task(Coro<T> coro, std::string name = {}, CallSite where = CallSite()) {
+    Task<T> create_task(Coro<T> coro, std::string_view name = {}, CallSite where = CallSite()) {
         check_can_create(coro);
-        Task<T> task = loop_->create_task(std::move(coro), std::move(name), where);
+        Task<T> task = loop_->create_task(std::move(coro), name, where);
         add_task(task.core());
         return task;
     }

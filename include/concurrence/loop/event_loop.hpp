@@ -265,7 +265,7 @@ public:
     // With the eager factory, the new task's first step runs inside create_task. In debug
     // mode, the task remembers `where` it was created, for its reports.
     template <class T>
-    Task<T> create_task(Coro<T> coro, std::string name = {}, CallSite where = CallSite());
+    Task<T> create_task(Coro<T> coro, std::string_view name = {}, CallSite where = CallSite());
     void set_task_factory(TaskFactory factory) { task_factory_ = factory; }
     TaskFactory get_task_factory() const { return task_factory_; }
     template <class T = void>

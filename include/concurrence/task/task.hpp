@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -69,29 +70,29 @@ private:
 };
 
 template <class T>
-Task<T> EventLoop::create_task(Coro<T> coro, std::string name, CallSite where) {
+Task<T> EventLoop::create_task(Coro<T> coro, std::string_view name, CallSite where) {
     check_open();
     if (debug_) [[unlikely]] check_thread();
     auto h = coro.take();
     Task<T> task(&h.promise());  // holds the frame: an eager first step may finish the task
     if (debug_) [[unlikely]] h.promise().set_created_at(where);
-    h.promise().start(*this, h, std::move(name), task_factory_ == TaskFactory::eager && running_);
+    h.promise().start(*this, h, name, task_factory_ == TaskFactory::eager && running_);
     return task;
 }
 
 // Python's asyncio.create_task(coro, name=...): on the running loop.
 template <class T>
-Task<T> create_task(Coro<T> coro, std::string name = {}, CallSite where = CallSite()) {
-    return get_running_loop().create_task(std::move(coro), std::move(name), where);
+Task<T> create_task(Coro<T> coro, std::string_view name = {}, CallSite where = CallSite()) {
+    return get_running_loop().create_task(std::move(coro), name, where);
 }
 
 // Python's create_task(lock.acquire()), create_task(q.get()): an awaiter that is not a
 // coroutine runs in a task of its own.
 template <class A>
     requires detail::PlainAwaiter<std::remove_cvref_t<A>>
-auto create_task(A&& awaiter, std::string name = {}, CallSite where = CallSite()) {
+auto create_task(A&& awaiter, std::string_view name = {}, CallSite where = CallSite()) {
     using D = std::remove_cvref_t<A>;
-    return create_task(detail::await_in_task<detail::awaiter_value_t<D>>(D(std::forward<A>(awaiter))), std::move(name),
+    return create_task(detail::await_in_task<detail::awaiter_value_t<D>>(D(std::forward<A>(awaiter))), name,
                        where);
 }
 

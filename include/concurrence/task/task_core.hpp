@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <version>
@@ -114,7 +115,7 @@ public:
 
     // ---- set up by create_task
     // Registers the task and schedules its first step (or runs it now, `eager`).
-    void start(EventLoop& loop, std::coroutine_handle<> root, std::string name, bool eager = false);
+    void start(EventLoop& loop, std::coroutine_handle<> root, std::string_view name, bool eager = false);
     bool is_task() const { return flags_ & is_task_flag; }
 
     // ---- where it is (debug reports, traces, call graphs)
