@@ -225,11 +225,10 @@ void EventLoop::check_can_run() const {
 
 void EventLoop::stop() { stopping_ = true; }
 
-void EventLoop::run_once() {
-    Engine& e = *engine_;
+void EventLoop::run_once(Engine& e, const io::Poller& poller) {
     // With something ready and nothing else to look at (no descriptor watched, no timer,
     // nothing posted), steps 1-3 would find nothing: the iteration is the batch alone.
-    if (ready_.empty() || stopping_ || e.poller->watches_io() || !e.timers.empty() ||
+    if (ready_.empty() || stopping_ || poller.watches_io() || !e.timers.empty() ||
         e.wakeup_pending.load(std::memory_order_acquire))
         collect_events(e);
     if (debug_ || trace::detail::recording()) [[unlikely]] {
@@ -262,10 +261,13 @@ void EventLoop::run_forever() {
             detail::t_running_serial = 0;
         }
     } reset{this};
-    for (;;) {
-        run_once();
-        if (stopping_) break;
-    }
+    // The engine and its poller stay in place while the loop runs: found once, not reloaded
+    // through two pointers at every iteration (a callback might change anything they point to).
+    Engine& e = *engine_;
+    const io::Poller& poller = *e.poller;
+    do {
+        run_once(e, poller);
+    } while (!stopping_);
 }
 
 void EventLoop::collect_events(Engine& e) {

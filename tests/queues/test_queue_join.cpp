@@ -107,6 +107,32 @@ TYPED_TEST(QueueJoin, JoinWaitsForTaskDoneNotGet) {
     asyncio::run(body());
 }
 
+// Python's join() checks the count when awaited, not when called: a join made while nothing
+// was unfinished still waits for an item put before it is awaited (and one made while items
+// were unfinished returns if they are all done by then).
+TYPED_TEST(QueueJoin, JoinChecksTheCountWhenAwaited) {
+    auto body = []() -> asyncio::Coro<> {
+        TypeParam q;
+        auto join = q.join();  // nothing unfinished yet
+        q.put_nowait(1);
+        auto waiter = [](decltype(join) j) -> asyncio::Coro<> { co_await std::move(j); };
+        auto joiner = asyncio::create_task(waiter(std::move(join)));
+        co_await yield_n(2);
+        EXPECT_FALSE(joiner.done());
+        (void)q.get_nowait();
+        q.task_done();
+        co_await yield_n(2);
+        EXPECT_TRUE(joiner.done());
+
+        q.put_nowait(2);
+        auto early = q.join();  // one item unfinished
+        (void)q.get_nowait();
+        q.task_done();
+        EXPECT_TRUE(co_await std::move(early));  // done by the time it is awaited: at once
+    };
+    asyncio::run(body());
+}
+
 // test_format: 'maxsize=0', then 'maxsize=0 tasks=2' (Python sets _unfinished_tasks; here
 // two items are put and got without task_done).
 TYPED_TEST(QueueJoin, Format) {

@@ -371,10 +371,11 @@ private:
     bool clear_fd_callback(int fd, bool writer);
     bool post_if_open(const std::function<detail::HandleCore*()>& make);
     void take_posted();
-    [[gnu::always_inline]] inline void run_once();
+    struct Engine;  // timers, poller, cross-thread queue (src/loop)
+    // One iteration (the engine's poller passed in: it never changes while the loop runs).
+    [[gnu::always_inline]] inline void run_once(Engine& e, const io::Poller& poller);
     // Step 4 of an iteration in debug mode or while a trace records: each entry timed, traced.
     void run_ready_observed();
-    struct Engine;  // timers, poller, cross-thread queue (src/loop)
     // Steps 1-3 of an iteration: I/O, posted callbacks, due timers.
     void collect_events(Engine& e);
 

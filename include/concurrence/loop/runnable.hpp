@@ -49,7 +49,7 @@ protected:
 // tasks is otherwise one cache miss after another.
 class ReadyQueue {
 public:
-    ReadyQueue() = default;
+    ReadyQueue() : ring_(new Runnable*[initial_capacity]()), mask_(initial_capacity - 1) {}
     ReadyQueue(const ReadyQueue&) = delete;
     ReadyQueue& operator=(const ReadyQueue&) = delete;
     ~ReadyQueue() { delete[] ring_; }
@@ -57,28 +57,30 @@ public:
     bool empty() const { return head_ == tail_; }
     std::size_t size() const { return tail_ - head_; }
     void push(Runnable* r) {
-        if (tail_ - head_ == capacity_) grow();
-        ring_[tail_++ & (capacity_ - 1)] = r;
+        if (tail_ - head_ > mask_) grow();
+        ring_[tail_++ & mask_] = r;
     }
     // Requires !empty().
-    Runnable* pop() { return ring_[head_++ & (capacity_ - 1)]; }
+    Runnable* pop() { return ring_[head_++ & mask_]; }
     // The entry `ahead` places after the head (may be beyond the tail: only for prefetching).
-    Runnable* peek(std::size_t ahead) const { return ring_[(head_ + ahead) & (capacity_ - 1)]; }
+    Runnable* peek(std::size_t ahead) const { return ring_[(head_ + ahead) & mask_]; }
 
 private:
+    static constexpr std::size_t initial_capacity = 1024;
+
     void grow() {
-        const std::size_t capacity = capacity_ ? capacity_ * 2 : 1024;
+        const std::size_t capacity = (mask_ + 1) * 2;
         auto* ring = new Runnable*[capacity]();
-        for (std::size_t i = head_; i != tail_; ++i) ring[i - head_] = ring_[i & (capacity_ - 1)];
+        for (std::size_t i = head_; i != tail_; ++i) ring[i - head_] = ring_[i & mask_];
         tail_ -= head_;
         head_ = 0;
         delete[] ring_;
         ring_ = ring;
-        capacity_ = capacity;
+        mask_ = capacity - 1;
     }
 
-    Runnable** ring_ = nullptr;
-    std::size_t capacity_ = 0;  // a power of two
+    Runnable** ring_;
+    std::size_t mask_;  // the capacity (a power of two) minus one: the ring is full past it
     std::size_t head_ = 0;
     std::size_t tail_ = 0;
 };

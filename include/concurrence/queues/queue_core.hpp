@@ -29,11 +29,12 @@ class QueueCore;
 // one only when it suspends (WaitingSlot below): most gets and puts do not wait.
 class QueueWaiter final : public Runnable, public WaitNode {
 public:
-    QueueWaiter(QueueCore& queue, bool getter) : queue_(queue), getter_(getter) {}
+    // Built when `task` suspends, then linked, then parked.
+    QueueWaiter(QueueCore& queue, bool getter, TaskCore& task) : WaitNode(task), queue_(queue), getter_(getter) {}
     QueueWaiter(const QueueWaiter&) = delete;
 
-    // For the awaiter that holds this node: parks the running task here.
-    void park(std::coroutine_handle<> h) { suspend(h); }
+    // For the awaiter that holds this node: parks its task here.
+    void park(std::coroutine_handle<> h) { park_task(h); }
     using TaskWait::resume_checks;
     using TaskWait::resumes_cancelled;
     using WaitNode::throw_orphaned;
@@ -75,8 +76,8 @@ public:
     ~WaitingSlot() {
         if (node_) node_->~QueueWaiter();
     }
-    QueueWaiter& emplace(QueueCore& queue, bool getter) {
-        node_ = ::new (static_cast<void*>(storage_)) QueueWaiter(queue, getter);
+    QueueWaiter& emplace(QueueCore& queue, bool getter, TaskCore& task) {
+        node_ = ::new (static_cast<void*>(storage_)) QueueWaiter(queue, getter, task);
         return *node_;
     }
     // Null if the awaiter did not wait.
@@ -104,7 +105,8 @@ public:
     // Python's task_done: ValueError("task_done() called too many times") past the count.
     void task_done();
     // Python's join(): until every item put has been marked done (yields true).
-    [[nodiscard]] Event::Wait join() { return finished_.wait(); }
+    class Join;
+    [[nodiscard]] inline Join join();
     // Python 3.13's shutdown: puts throw QueueShutDown; gets too once the queue is empty, or
     // at once if `immediate` (the items left are dropped and count as done).
     void shutdown(bool immediate = false);
@@ -112,16 +114,21 @@ public:
     std::string repr() const;
 
 protected:
-    explicit QueueCore(std::int64_t maxsize) : maxsize_(maxsize) { finished_.set(); }
+    explicit QueueCore(std::int64_t maxsize)
+        : limit_(maxsize > 0 ? static_cast<std::size_t>(maxsize) : SIZE_MAX), maxsize_(maxsize) {
+        finished_.set();
+    }
     ~QueueCore() = default;
 
-    bool is_full() const { return maxsize_ > 0 && size_ >= static_cast<std::size_t>(maxsize_); }
+    bool is_full() const { return size_ >= limit_; }
     // Bookkeeping of an item added (put_nowait): counts it and wakes the first getter.
     // Inlined into put (as item_taken into get): called, each cost a frame's worth of saved
     // registers (24 of W3's ~650 instructions per round trip).
+    // `finished_` is set whenever no item is unfinished, but an item added leaves it set: a
+    // join clears it when it finds items unfinished (see Join), so a put costs one increment.
     [[gnu::always_inline]] void item_added() {
         ++size_;
-        if (unfinished_++ == 0) finished_.clear();
+        ++unfinished_;
         wake_first(getters_);
     }
     // An item taken (get_nowait): wakes the first putter.
@@ -140,6 +147,7 @@ protected:
     WaiterList getters_;
     WaiterList putters_;
     std::size_t size_ = 0;
+    std::size_t limit_;  // maxsize, or no limit (SIZE_MAX) for maxsize <= 0
     bool shutdown_ = false;
 
 private:
@@ -150,5 +158,29 @@ private:
     std::size_t unfinished_ = 0;
     Event finished_;
 };
+
+// Python's join(): `if self._unfinished_tasks > 0: await self._finished.wait()`, checked when
+// awaited. The event is cleared here rather than by every put (see item_added).
+class QueueCore::Join {
+public:
+    explicit Join(QueueCore& queue) : queue_(queue), wait_(queue.finished_.wait()) {}
+    Join(Join&&) = default;
+
+    bool await_ready() {
+        if (queue_.unfinished_ != 0) queue_.finished_.clear();
+        return wait_.await_ready();
+    }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
+        wait_.await_suspend(h, line);
+    }
+    bool await_resume() { return wait_.await_resume(); }
+
+private:
+    QueueCore& queue_;
+    Event::Wait wait_;
+};
+
+QueueCore::Join QueueCore::join() { return Join(*this); }
 
 }  // namespace concurrence::asyncio::detail

@@ -25,6 +25,7 @@ class WaiterList;
 class WaitNode : public TaskWait {
 public:
     WaitNode() = default;
+    explicit WaitNode(TaskCore& task) : TaskWait(task) {}
     // An awaiter may be moved before it is awaited (e.g. into wait_for's task), never after:
     // the moved-to node starts fresh.
     WaitNode(WaitNode&&) noexcept : TaskWait() {}

@@ -214,6 +214,11 @@ inline TaskCore& current_task_for_await() {
 // waiters, a watch on a future) and that cancelling the task ends with CancelledError.
 class TaskWait : public Waitable {
 protected:
+    TaskWait() = default;
+    // A wait built at the moment its task suspends (see park_task).
+    explicit TaskWait(TaskCore& task) : task_(&task) {}
+    // In await_suspend, for a wait built with its task: parks the task here.
+    void park_task(std::coroutine_handle<> h) { task_->suspend_at(h, this); }
     // In await_suspend: parks the running task here.
     void suspend(std::coroutine_handle<> h) {
         task_ = &current_task_for_await();
