@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "semantic/support.hpp"
@@ -47,8 +49,14 @@ asyncio::Coro<int> every_spelling() {
     co_await asyncio::sleep(500us);         // chrono, finer
     co_await asyncio::sleep(std::chrono::duration<double>(0.0005));
     co_await asyncio::sleep(0ns);
-    co_return 1;
+    const concurrence::Delay delay = 0.001;  // a Delay made beforehand (timeouts take them too)
+    co_await asyncio::sleep(delay);
+    co_await asyncio::sleep(std::uint8_t{0});
+    co_return co_await asyncio::sleep(delay, 1);
 }
+// What sleep accepts is what Delay accepts, no more (a string is not a delay).
+static_assert(!std::is_invocable_v<decltype([](auto d) -> decltype(asyncio::sleep(d)) { return asyncio::sleep(d); }),
+                                   const char*>);
 
 TEST(Sleep, AcceptsNumbersAndChronoDurations) { EXPECT_EQ(asyncio::run(every_spelling()), 1); }
 

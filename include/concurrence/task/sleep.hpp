@@ -13,6 +13,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "concurrence/base/timeout.hpp"
@@ -89,11 +90,20 @@ private:
 
 }  // namespace detail
 
-[[nodiscard]] inline detail::SleepAwaiter sleep(Delay delay) { return detail::SleepAwaiter(delay); }
+// Templates rather than a Delay parameter: a Delay converted at the call is a temporary of the
+// co_await's full-expression, which g++ keeps in the coroutine frame. `sleep(0)` and
+// `sleep(0.5)` then cost the frame nothing beyond the awaiter (W1: 8 bytes per task, which took
+// its frame from the 176-byte class to the 160-byte one).
+template <class D>
+    requires std::is_constructible_v<Delay, D>
+[[nodiscard]] detail::SleepAwaiter sleep(D delay) {
+    return detail::SleepAwaiter(Delay(delay));
+}
 
-template <class R>
-[[nodiscard]] detail::SleepResultAwaiter<R> sleep(Delay delay, R result) {
-    return detail::SleepResultAwaiter<R>(delay, std::move(result));
+template <class D, class R>
+    requires std::is_constructible_v<Delay, D>
+[[nodiscard]] detail::SleepResultAwaiter<R> sleep(D delay, R result) {
+    return detail::SleepResultAwaiter<R>(Delay(delay), std::move(result));
 }
 
 }  // namespace concurrence::asyncio
