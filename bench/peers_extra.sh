@@ -21,13 +21,19 @@ concurrence_server() { # workload peer backend program [args...]: a W4/W5 server
 }
 
 concurrence_prog() { # workload program [args...]
-    local w=$1 exe=$CONCURRENCE_BENCH_DIR/$2
-    shift 2
+    concurrence_prog_as "$CONCURRENCE_PEER" "$@"
+}
+
+# A variant under a peer name of its own (the harness labels every RESULT line with the name
+# given here, whatever the program printed).
+concurrence_prog_as() { # peer workload program [args...]
+    local peer=$1 w=$2 exe=$CONCURRENCE_BENCH_DIR/$3
+    shift 3
     if [ ! -x "$exe" ]; then
-        want "$w" "$CONCURRENCE_PEER" && note "$w / $CONCURRENCE_PEER: $exe not built, skipped"
+        want "$w" "$peer" && note "$w / $peer: $exe not built, skipped"
         return 0
     fi
-    run_prog "$w" "$CONCURRENCE_PEER" "$exe" "$@"
+    run_prog "$w" "$peer" "$exe" "$@"
 }
 
 extra_seed() {
@@ -37,7 +43,7 @@ extra_seed() {
 
 extra_pass() {
     concurrence_prog spawn bench_w1_spawn "$N_SPAWN"
-    concurrence_prog spawn bench_w1_spawn "$N_SPAWN" eager  # impl concurrence-eager
+    concurrence_prog_as "$CONCURRENCE_PEER-eager" spawn bench_w1_spawn "$N_SPAWN" eager
     concurrence_prog timers bench_w2_timers "$N_TIMERS"
     concurrence_prog pingpong bench_w3_pingpong "$M_PING"
     concurrence_prog thread-create bench_w6_thread_create "$N_CREATE"
