@@ -11,6 +11,8 @@
 # LOAD=http compares HTTP servers (W5) the same way, under `wrk -t1 -c100 --latency` (the
 # harness's parse_wrk.py reads it): the figures are then srv_us_per_req and wrk's p99.
 set -euo pipefail
+# shellcheck source=bench/probes/median.awk.sh
+. "$(dirname "$0")/median.awk.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CLIENT=${CLIENT:-$ROOT/build/peers/echo_client}
 LOAD=${LOAD:-echo}
@@ -50,11 +52,7 @@ for _ in $(seq 1 "$passes"); do
         wait $server 2>/dev/null || true
         echo "$name $(grep -o 'srv_us_per_[a-z]*=[0-9.]*' <<<"$out") $(grep -o 'p99_us=[0-9.]*' <<<"$out")"
     done
-done | awk 'function median(s,   v, n, i, j, t) {
-                n = split(s, v, " ")
-                for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-                return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-            }
+done | awk "$AWK_MEDIAN"'
             {split($2, a, "="); split($3, b, "="); cpu[$1] = cpu[$1] " " a[2]; p99[$1] = p99[$1] " " b[2]
              cpu_sum[$1] += a[2]; p99_sum[$1] += b[2]; n[$1]++; print}
             END {for (k in n) {

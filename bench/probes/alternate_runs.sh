@@ -11,6 +11,8 @@
 #        "tokio=build/peers/rust/release/tokio_pingpong ct 1000000" \
 #        "go=GOMAXPROCS=1 build/peers/peers-go pingpong 1000000 0"
 set -euo pipefail
+# shellcheck source=bench/probes/median.awk.sh
+. "$(dirname "$0")/median.awk.sh"
 passes=$1
 field=$2
 shift 2
@@ -22,12 +24,7 @@ for pass in $(seq 1 "$passes"); do
         out=$(env $cmd 2>/dev/null || true)
         echo "$pass $name $(grep -o "[[:space:]]$field=[0-9.e+-]*" <<<"$out" | head -1 | cut -d= -f2)"
     done
-done | awk -v first="${1%%=*}" '
-    function median(s,   v, n, i, j, t) {
-        n = split(s, v, " ")
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-    }
+done | awk -v first="${1%%=*}" "$AWK_MEDIAN"'
     { print; value[$1, $2] = $3; runs[$2] = runs[$2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 } passes = $1 }
     END {
         for (i = 1; i <= k; i++) {
