@@ -83,12 +83,7 @@ public:
     template <class P>
     void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
         ::concurrence::asyncio::detail::note_suspension(h, line);
-        // The task first (it throws outside a task), then the node, linked, then parked:
-        // the node's fields are written once.
-        detail::TaskCore& task = detail::current_task_for_await();
-        detail::QueueWaiter& w = waiting_.emplace(*queue_, true, task);
-        queue_->getters_.push_back(w);
-        w.park(h);
+        waiting_.wait(*queue_, queue_->getters_, true, h);
     }
     [[gnu::always_inline]] T await_resume() {
         if (detail::QueueWaiter* w = waiting_.get()) {
@@ -133,12 +128,7 @@ public:
     template <class P>
     void await_suspend(std::coroutine_handle<P> h, unsigned line = __builtin_LINE()) {
         ::concurrence::asyncio::detail::note_suspension(h, line);
-        // The task first (it throws outside a task), then the node, linked, then parked:
-        // the node's fields are written once.
-        detail::TaskCore& task = detail::current_task_for_await();
-        detail::QueueWaiter& w = waiting_.emplace(*queue_, false, task);
-        queue_->putters_.push_back(w);
-        w.park(h);
+        waiting_.wait(*queue_, queue_->putters_, false, h);
     }
     [[gnu::always_inline]] void await_resume() {
         detail::QueueWaiter* w = waiting_.get();

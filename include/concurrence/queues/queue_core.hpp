@@ -76,9 +76,14 @@ public:
     ~WaitingSlot() {
         if (node_) node_->~QueueWaiter();
     }
-    QueueWaiter& emplace(QueueCore& queue, bool getter, TaskCore& task) {
+    // In await_suspend: builds the node for the running task, links it at the back of the
+    // queue's getters or putters (`waiters`), and parks the task. The task is found first (it
+    // throws outside a task), so the node's fields are written once.
+    void wait(QueueCore& queue, WaiterList& waiters, bool getter, std::coroutine_handle<> h) {
+        TaskCore& task = current_task_for_await();
         node_ = ::new (static_cast<void*>(storage_)) QueueWaiter(queue, getter, task);
-        return *node_;
+        waiters.push_back(*node_);
+        node_->park(h);
     }
     // Null if the awaiter did not wait.
     QueueWaiter* get() const { return node_; }
