@@ -10,9 +10,11 @@
 namespace asyncio = concurrence::asyncio;
 
 static double last_armed = 0;  // one thread: the last task to arm
+static double first_armed = 0;
 
 static asyncio::Coro<> sleeper(int d_ms, double* late) {
     const double start = bench::now_s();
+    if (first_armed == 0) first_armed = start;
     last_armed = start;
     co_await asyncio::sleep(d_ms / 1000.0);  // as the Python peer: asyncio.sleep(d / 1000)
     *late = bench::now_s() - start - d_ms / 1000.0;
@@ -26,6 +28,7 @@ static asyncio::Coro<> timers(long n) {
     std::vector<asyncio::Task<>> tasks;
     tasks.reserve(static_cast<std::size_t>(n));
     for (long i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(sleeper(durations[i], &late[i])));
+    const double created = bench::now_s();
     co_await asyncio::gather(std::move(tasks));
     const double seconds = bench::now_s() - t0;
     const long rss_kb = bench::peak_rss_kb();
@@ -37,6 +40,8 @@ static asyncio::Coro<> timers(long n) {
         .add("n", n)
         .add("seconds", seconds)
         .add("armed_s", last_armed - t0)
+        .add("created_s", created - t0)
+        .add("first_armed_s", first_armed - t0)
         .add("rss_kb", rss_kb)
         .add("base_kb", base_kb)
         .add("bytes_per_task", static_cast<double>(rss_kb - base_kb) * 1024.0 / static_cast<double>(n))

@@ -32,6 +32,7 @@ public:
             far_.push(e);
             return;
         }
+        if (b < cursor_ && b + static_cast<std::int64_t>(bucket_count) > last_bucket_) rewind_to(b);
         if (b <= cursor_) {
             b = cursor_;
             auto& cur = buckets_[slot(cursor_)];
@@ -39,6 +40,7 @@ public:
             if (sorted_ && cur.size() > pos_ && e < cur.back()) sorted_ = false;
         }
         buckets_[slot(b)].push_back(e);
+        last_bucket_ = std::max(last_bucket_, b);
         ++wheel_count_;
     }
 
@@ -96,10 +98,14 @@ public:
         for (const TimerEntry& e : far_.entries()) f(e);
     }
 
+    // Timers waiting in the current bucket (for tests: it should hold about one bucket's worth).
+    std::size_t current_bucket_pending() const { return buckets_[slot(cursor_)].size() - pos_; }
+
     void clear() {
         for (auto& v : buckets_) v.clear();
         far_.entries().clear();
         wheel_count_ = 0;
+        last_bucket_ = cursor_;
         pos_ = 0;
         sorted_ = true;
     }
@@ -137,8 +143,28 @@ private:
     void jump_to(std::int64_t bucket) {
         buckets_[slot(cursor_)].clear();
         cursor_ = bucket;
+        last_bucket_ = bucket;
         pos_ = 0;
         sorted_ = true;
+    }
+
+    // Moves the cursor back to an earlier bucket (the wheel's window still covers every armed
+    // bucket). The cursor sits at the earliest timer, which can lie well ahead of the clock: a
+    // million sleeps armed in one iteration would otherwise pile every deadline earlier than
+    // the first one armed into the current bucket, sorted again and again as it grows. What
+    // the old current bucket holds for earlier buckets goes to those buckets.
+    void rewind_to(std::int64_t bucket) {
+        auto& old = buckets_[slot(cursor_)];
+        std::size_t kept = 0;
+        for (std::size_t i = pos_; i < old.size(); ++i) {
+            const std::int64_t own = bucket_of(old[i].when);
+            if (own >= cursor_) old[kept++] = old[i];
+            else buckets_[slot(std::max(own, bucket))].push_back(old[i]);
+        }
+        old.resize(kept);
+        cursor_ = bucket;
+        pos_ = 0;
+        sorted_ = buckets_[slot(bucket)].empty();  // filled above only by moved entries, in any order
     }
 
     // Moves far timers that are now within the wheel's horizon into their buckets.
@@ -150,12 +176,14 @@ private:
             const std::int64_t b = std::max(bucket_of(e.when), cursor_);
             if (b == cursor_) sorted_ = false;
             buckets_[slot(b)].push_back(e);
+            last_bucket_ = std::max(last_bucket_, b);
             ++wheel_count_;
         }
     }
 
     std::array<std::vector<TimerEntry>, bucket_count> buckets_;
     std::int64_t cursor_ = 0;  // bucket number of the current bucket
+    std::int64_t last_bucket_ = 0;  // no wheel entry lies beyond this bucket (an upper bound)
     std::size_t pos_ = 0;      // consumed prefix of the current bucket
     bool sorted_ = true;       // the current bucket is sorted from pos_
     std::size_t wheel_count_ = 0;

@@ -220,6 +220,33 @@ TEST(TimerQueue, PastDeadlinePushedAfterTheCursorMovedFiresFirst) {
     EXPECT_TRUE(q.empty());
 }
 
+// A million sleeps armed in one iteration: the first one armed is not the earliest. The
+// cursor moves back to each earlier deadline instead of piling them all into its bucket
+// (which was sorted again every time it grew), and they still fire in order.
+TEST(TimerQueue, EarlierDeadlinesArmedLaterGoToTheirOwnBuckets) {
+    TimerQueue q;
+    Model model;
+    const std::int64_t base = 90'000 * ms;
+    std::uint64_t seq = 1;
+    auto push = [&](std::int64_t when) {
+        q.push(entry(when, seq));
+        model.insert({when, seq++});
+    };
+    push(base + 900 * ms);
+    ASSERT_EQ(q.earliest(), base + 900 * ms);
+    push(base - 20'000 * ms);  // long past: the wheel cannot reach back there, it waits in the current bucket
+    for (std::int64_t i = 0; i < 3'000; ++i) push(base + 800 * ms - i * 250'000);  // 0.25 ms apart, each earlier
+    // The cursor's bucket now holds one bucket's worth (about 4 timers) plus the past one.
+    EXPECT_LE(q.current_bucket_pending(), 6u);
+    check_contents(q, model);
+    for (std::int64_t now = base; now <= base + 1'000 * ms; now += 7 * ms) {
+        check_pop_due(q, model, now);
+        if (HasFatalFailure()) return;
+        EXPECT_LE(q.current_bucket_pending(), 6u) << "now " << now;
+    }
+    EXPECT_TRUE(q.empty());
+}
+
 TEST(TimerQueue, RemoveIfThenReuse) {
     TimerQueue q;
     Model model;
