@@ -18,6 +18,10 @@ constexpr std::size_t class_count = pool_max_block / pool_granule + 1;
 // Measured: asking for transparent huge pages (MADV_HUGEPAGE) made W1 faster on a quiet
 // machine (0.23 s) but stalled in the kernel's compaction after other programs churned memory
 // (0.4-0.6 s); plain pages give a steady 0.32 s, so the regions use plain pages.
+// Measured again (2026-11-27, 2 MiB-aligned regions): 0.11 s per W1 run right after another,
+// but 0.35-0.44 s for the first run after a few idle seconds, with no compaction at all
+// (/proc/vmstat compact_stall 0): this VM's balloon reports free 2 MiB blocks to the host,
+// which then faults them back in. Plain pages: 0.16 s either way.
 constexpr std::size_t region_bytes = 2 * 1024 * 1024;
 
 struct Regions {
