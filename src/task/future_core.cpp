@@ -1,6 +1,7 @@
 #include "concurrence/task/future_core.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "base/describe_exception.hpp"
 
@@ -55,15 +56,34 @@ std::string FutureBase::repr() const {
     return out + ">";
 }
 
-void FutureBase::add_user_callback(std::function<void()> fn) {
+namespace {
+// Ids name registrations process-wide, so an old id never removes a later registration.
+std::atomic<std::uint64_t> user_callback_ids{0};
+}  // namespace
+
+std::uint64_t FutureBase::add_user_callback(std::function<void()> fn, void (*function)()) {
+    const std::uint64_t id = user_callback_ids.fetch_add(1, std::memory_order_relaxed) + 1;
     if (done()) {  // Python: scheduled with call_soon right away
         loop_->call_soon(std::move(fn));
-        return;
+        return id;
     }
     auto& owned = extra().user_callbacks;
-    owned.push_back(std::make_unique<std::function<void()>>(std::move(fn)));
+    owned.push_back(std::make_unique<UserCallback>(UserCallback{id, function, std::move(fn)}));
     extra_->more_callbacks.push_back({nullptr, owned.back().get()});
     flags_ |= more_callbacks_flag;
+    return id;
+}
+
+std::size_t FutureBase::remove_user_callbacks(std::uint64_t id, void (*function)()) {
+    if (done() || !(flags_ & more_callbacks_flag)) return 0;
+    const auto matches = [&](const UserCallback& cb) {
+        return function ? cb.function == function : cb.id == id;
+    };
+    auto& more = extra_->more_callbacks;
+    const auto removed = std::erase_if(more, [&](const DoneCallback& cb) { return cb.user && matches(*cb.user); });
+    std::erase_if(extra_->user_callbacks, [&](const std::unique_ptr<UserCallback>& cb) { return matches(*cb); });
+    if (more.empty()) flags_ &= static_cast<std::uint8_t>(~more_callbacks_flag);
+    return removed;
 }
 
 std::exception_ptr FutureBase::exception() {
@@ -115,7 +135,7 @@ void FutureBase::run_callbacks() {
                 continue;
             }
             try {
-                (*cb.user)();
+                cb.user->call();
             } catch (...) {
                 loop_->call_exception_handler({"Exception in callback", std::current_exception()});
             }

@@ -328,6 +328,87 @@ TEST(Future, CallbackAddedByACallbackOfTheSameFutureRunsViaCallSoon) {
     EXPECT_THAT(log, ElementsAre("first", "added late", "soon"));
 }
 
+// remove_done_callback (test_futures.py: test_callbacks_remove_first_callback and the like).
+TEST(Future, RemoveDoneCallbackDropsTheRegistrationItNames) {
+    asyncio::EventLoop loop;
+    Log log;
+    auto fut = loop.create_future<int>();
+    fut.add_done_callback([&log] { log.push_back("a"); });
+    const asyncio::DoneCallbackId b = fut.add_done_callback([&log] { log.push_back("b"); });
+    fut.add_done_callback([&log] { log.push_back("c"); });
+    EXPECT_EQ(fut.remove_done_callback(b), 1u);
+    EXPECT_EQ(fut.remove_done_callback(b), 0u);
+    EXPECT_EQ(fut.remove_done_callback(asyncio::DoneCallbackId{}), 0u);
+    fut.set_result(1);
+    run_once(loop);
+    EXPECT_THAT(log, ElementsAre("a", "c"));
+}
+
+std::vector<std::string> g_plain_log;
+void plain_callback() { g_plain_log.push_back("plain"); }
+void plain_callback_with_future(asyncio::Future<int>& f) { g_plain_log.push_back("plain " + std::to_string(f.result())); }
+
+TEST(Future, RemoveDoneCallbackOfAPlainFunctionDropsEveryRegistrationOfIt) {
+    // Python compares callbacks with ==: a function added twice is removed twice.
+    asyncio::EventLoop loop;
+    g_plain_log.clear();
+    auto fut = loop.create_future<int>();
+    fut.add_done_callback(plain_callback);
+    fut.add_done_callback([] { g_plain_log.push_back("lambda"); });
+    fut.add_done_callback(&plain_callback);
+    fut.add_done_callback(plain_callback_with_future);
+    EXPECT_EQ(fut.remove_done_callback(plain_callback), 2u);
+    EXPECT_EQ(fut.remove_done_callback(plain_callback), 0u);
+    fut.set_result(7);
+    run_once(loop);
+    EXPECT_THAT(g_plain_log, ElementsAre("lambda", "plain 7"));
+}
+
+TEST(Future, RemoveDoneCallbackOnceDoneRemovesNothing) {
+    // Python schedules the callbacks when the future completes and clears its list.
+    asyncio::EventLoop loop;
+    Log log;
+    auto fut = loop.create_future<int>();
+    const auto a = fut.add_done_callback([&log] { log.push_back("a"); });
+    fut.set_result(1);
+    EXPECT_EQ(fut.remove_done_callback(a), 0u);
+    const auto late = fut.add_done_callback([&log] { log.push_back("late"); });  // call_soon at once
+    EXPECT_EQ(fut.remove_done_callback(late), 0u);
+    run_once(loop);
+    EXPECT_THAT(log, ElementsAre("a", "late"));
+}
+
+TEST(Future, ACallbackRemovingAnotherWhileTheyRunRemovesNothing) {
+    asyncio::EventLoop loop;
+    Log log;
+    auto fut = loop.create_future<int>();
+    asyncio::DoneCallbackId second;
+    std::size_t removed = 99;
+    fut.add_done_callback([&](asyncio::Future<int>& f) {
+        removed = f.remove_done_callback(second);
+        log.push_back("first");
+    });
+    second = fut.add_done_callback([&log] { log.push_back("second"); });
+    fut.set_result(1);
+    run_once(loop);
+    EXPECT_EQ(removed, 0u);
+    EXPECT_THAT(log, ElementsAre("first", "second"));
+}
+
+TEST(Future, RemovedCallbackIsReleasedAtOnce) {
+    asyncio::EventLoop loop;
+    int live = 0;
+    auto fut = loop.create_future<int>();
+    const auto id = fut.add_done_callback([c = Counted(&live)] { (void)c; });
+    fut.add_done_callback([c = Counted(&live)] { (void)c; });
+    EXPECT_EQ(live, 2);
+    EXPECT_EQ(fut.remove_done_callback(id), 1u);
+    EXPECT_EQ(live, 1);
+    fut.cancel();
+    run_once(loop);
+    EXPECT_EQ(live, 0);
+}
+
 // Counts live instances.
 
 TEST(Future, DoneCallbacksAreReleasedOnceTheyHaveRun) {

@@ -289,6 +289,23 @@ TEST(Task, DoneCallbackOnADoneTaskIsScheduledWithCallSoon) {
     EXPECT_THAT(log, ElementsAre("before", "cb 42", "after"));
 }
 
+TEST(Task, RemoveDoneCallbackLeavesTheOthersAndTheAwaiter) {
+    asyncio::EventLoop loop;
+    Log log;
+    auto t = loop.create_task(value_after_yield(5));
+    auto watcher = loop.create_task([](asyncio::Task<int> awaited, Log* out) -> asyncio::Coro<> {
+        out->push_back("awaited " + std::to_string(co_await awaited));
+    }(t, &log));
+    run_once(loop);  // t yields; the watcher awaits t: t's first waiter is that task
+    const auto first = t.add_done_callback([&log] { log.push_back("first"); });
+    t.add_done_callback([&log](asyncio::Task<int>& done) { log.push_back("second " + std::to_string(done.result())); });
+    EXPECT_EQ(t.remove_done_callback(first), 1u);
+    loop.run_until_complete(watcher);
+    // Registration order, as Python: the watcher's wake-up was registered first.
+    EXPECT_THAT(log, ElementsAre("awaited 5", "second 5"));
+    EXPECT_EQ(t.remove_done_callback(first), 0u);
+}
+
 TEST(Task, ExceptionInADoneCallbackGoesToTheExceptionHandler) {
     asyncio::EventLoop loop;
     Reports reports;

@@ -9,11 +9,23 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "concurrence/task/task_core.hpp"
+
+namespace concurrence::asyncio {
+
+// Names one add_done_callback registration, for remove_done_callback. Python compares
+// callbacks with ==; a C++ closure has no ==, so the registration is named instead.
+struct DoneCallbackId {
+    std::uint64_t value = 0;
+    friend bool operator==(DoneCallbackId, DoneCallbackId) = default;
+};
+
+}  // namespace concurrence::asyncio
 
 namespace concurrence::asyncio::detail {
 
@@ -34,14 +46,40 @@ T await_result(Core* core) {
 }
 
 // add_done_callback of Future and Task: callback() or callback(handle), run one loop
-// iteration after completion.
+// iteration after completion. A plain function's address is kept to compare by.
 template <class Handle, class F>
-void add_done_callback(const Handle& self, F callback) {
+DoneCallbackId add_done_callback(const Handle& self, F callback) {
+    void (*function)() = nullptr;
+    if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>)
+        function = reinterpret_cast<void (*)()>(callback);
     if constexpr (std::is_invocable_v<F&, Handle&>)
-        self.core()->add_user_callback([cb = std::move(callback), h = self]() mutable { cb(h); });
+        return {self.core()->add_user_callback([cb = std::move(callback), h = self]() mutable { cb(h); }, function)};
     else
-        self.core()->add_user_callback(std::move(callback));
+        return {self.core()->add_user_callback(std::move(callback), function)};
 }
+
+// The done-callback methods Task<T> and Future<T> share (Handle: the class itself).
+template <class Handle>
+class DoneCallbackMethods {
+public:
+    // callback() or callback(Handle&): run one loop iteration after completion. The id names
+    // this registration for remove_done_callback.
+    template <class F>
+    DoneCallbackId add_done_callback(F callback) {
+        return detail::add_done_callback(self(), std::move(callback));
+    }
+    // Python's remove_done_callback: how many registrations it dropped (the one `id` names;
+    // or, given a plain function, every registration of it, as Python's == finds them).
+    // 0 once done: the callbacks are already scheduled.
+    std::size_t remove_done_callback(DoneCallbackId id) { return self().core()->remove_user_callbacks(id.value, nullptr); }
+    template <class R, class... A>
+    std::size_t remove_done_callback(R (*function)(A...)) {
+        return self().core()->remove_user_callbacks(0, reinterpret_cast<void (*)()>(function));
+    }
+
+private:
+    const Handle& self() const { return static_cast<const Handle&>(*this); }
+};
 
 // Handle: Task<T> or Future<T> (anything with core() and a result getter).
 template <class Handle>

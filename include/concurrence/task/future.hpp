@@ -99,7 +99,7 @@ private:
 }  // namespace detail
 
 template <class T>
-class Future {
+class Future : public detail::DoneCallbackMethods<Future<T>> {
 public:
     using value_type = T;
 
@@ -126,11 +126,7 @@ public:
     std::exception_ptr exception() const { return core_->exception(); }
     EventLoop& get_loop() const { return core_->loop(); }
 
-    // callback() or callback(Future<T>&): run one loop iteration after completion.
-    template <class F>
-    void add_done_callback(F callback) {
-        detail::add_done_callback(*this, std::move(callback));
-    }
+    // add_done_callback, remove_done_callback: see DoneCallbackMethods.
 
     auto operator co_await() const& { return detail::DoneAwaiter<Future<T>>(*this); }
     auto operator co_await() && { return detail::DoneAwaiter<Future<T>>(std::move(*this)); }

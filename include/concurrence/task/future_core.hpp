@@ -25,10 +25,18 @@ namespace concurrence::asyncio::detail {
 class FutureBase;
 class TaskCore;
 
+// A user's done callback. `function` is the address of a plain function given as the
+// callback (Python's remove_done_callback compares callbacks with ==; closures cannot be).
+struct UserCallback {
+    std::uint64_t id;
+    void (*function)();
+    std::function<void()> call;
+};
+
 // A done callback beyond the first: another future's waiter, or a user's function.
 struct DoneCallback {
     FutureBase* waiter;
-    std::function<void()>* user;
+    UserCallback* user;
 };
 
 enum class FutureState : std::uint8_t { pending, finished, failed, cancelled };
@@ -36,7 +44,7 @@ enum class FutureState : std::uint8_t { pending, finished, failed, cancelled };
 // What only some futures need, allocated on first use.
 struct FutureExtra {
     std::vector<DoneCallback> more_callbacks;
-    std::vector<std::unique_ptr<std::function<void()>>> user_callbacks;
+    std::vector<std::unique_ptr<UserCallback>> user_callbacks;
     std::string name;
     std::string cancel_message;
     // Debug mode: where the task was created (Python's _source_traceback, one frame).
@@ -69,7 +77,11 @@ public:
     // Told when a future this one waits on is done (a task waking up, a gather counting).
     virtual void on_future_done(FutureBase&) {}
     // A user callback: run with call_soon semantics, errors to the loop's exception handler.
-    void add_user_callback(std::function<void()> fn);
+    // Returns the registration's id (never 0); `function`: see UserCallback.
+    std::uint64_t add_user_callback(std::function<void()> fn, void (*function)() = nullptr);
+    // Python's remove_done_callback: drops the registration `id`, or every registration of the
+    // plain function `function`, and says how many. 0 once done: Python has scheduled them.
+    std::size_t remove_user_callbacks(std::uint64_t id, void (*function)());
 
     // The stored exception (failed or cancelled), or null. Marks it retrieved.
     std::exception_ptr exception_or_null() {

@@ -28,7 +28,7 @@
 namespace concurrence::asyncio {
 
 template <class T = void>
-class Task {
+class Task : public detail::DoneCallbackMethods<Task<T>> {
 public:
     using value_type = T;
 
@@ -50,11 +50,7 @@ public:
     void set_name(std::string name) { core_->set_name(std::move(name)); }
     EventLoop& get_loop() const { return core_->loop(); }
 
-    // callback() or callback(Task<T>&): run one loop iteration after completion.
-    template <class F>
-    void add_done_callback(F callback) {
-        detail::add_done_callback(*this, std::move(callback));
-    }
+    // add_done_callback, remove_done_callback: see DoneCallbackMethods.
 
     auto operator co_await() const& { return detail::DoneAwaiter<Task<T>>(*this); }
     auto operator co_await() && { return detail::DoneAwaiter<Task<T>>(std::move(*this)); }
