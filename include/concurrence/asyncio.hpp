@@ -35,6 +35,7 @@
 #include "concurrence/task/call_graph.hpp"
 #include "concurrence/task/coro.hpp"
 #include "concurrence/task/current_task.hpp"
+#include "concurrence/task/ensure_future.hpp"
 #include "concurrence/task/future.hpp"
 #include "concurrence/task/sleep.hpp"
 #include "concurrence/task/task.hpp"

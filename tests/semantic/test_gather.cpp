@@ -19,7 +19,7 @@ using asyncio::CancelledError;
 using semantic::Log;
 using testing::ElementsAre;
 
-asyncio::Coro<int> value_after(int v, double delay, Log* log = nullptr) {
+asyncio::Coro<int> value_later(int v, double delay, Log* log = nullptr) {
     co_await asyncio::sleep(delay);
     if (log) log->push_back("done " + std::to_string(v));
     co_return v;
@@ -41,8 +41,8 @@ asyncio::Coro<std::string> text(std::string s) { co_return s; }
 
 asyncio::Coro<std::tuple<int, int, int>> order_main(Log* log) {
     // b finishes first, then a, then c: the tuple still follows the arguments (test_success).
-    co_return co_await asyncio::gather(value_after(1, 0.004, log), value_after(2, 0.001, log),
-                                       value_after(3, 0.008, log));
+    co_return co_await asyncio::gather(value_later(1, 0.004, log), value_later(2, 0.001, log),
+                                       value_later(3, 0.008, log));
 }
 
 TEST(Gather, ResultsFollowArgumentOrderNotCompletionOrder) {
@@ -55,7 +55,7 @@ TEST(Gather, ResultsFollowArgumentOrderNotCompletionOrder) {
 }
 
 asyncio::Coro<std::tuple<int, std::string, std::monostate>> mixed_types_main(int* counter) {
-    co_return co_await asyncio::gather(value_after(5, 0), text("five"), void_after(0.001, counter));
+    co_return co_await asyncio::gather(value_later(5, 0), text("five"), void_after(0.001, counter));
 }
 
 TEST(Gather, HeterogeneousResultsAndMonostateForVoid) {
@@ -69,7 +69,7 @@ TEST(Gather, HeterogeneousResultsAndMonostateForVoid) {
 
 asyncio::Coro<std::vector<int>> vector_of_tasks_main() {
     std::vector<asyncio::Task<int>> tasks;
-    for (int i = 0; i < 10; ++i) tasks.push_back(asyncio::create_task(value_after(i, 0.001 * (10 - i))));
+    for (int i = 0; i < 10; ++i) tasks.push_back(asyncio::create_task(value_later(i, 0.001 * (10 - i))));
     co_return co_await asyncio::gather(std::move(tasks));
 }
 
@@ -79,7 +79,7 @@ TEST(Gather, VectorOfTasksGivesAVectorInOrder) {
 
 asyncio::Coro<std::vector<int>> vector_of_coros_main() {
     std::vector<asyncio::Coro<int>> coros;
-    for (int i = 0; i < 10; ++i) coros.push_back(value_after(i * i, 0.0005 * (i % 3)));
+    for (int i = 0; i < 10; ++i) coros.push_back(value_later(i * i, 0.0005 * (i % 3)));
     co_return co_await asyncio::gather(std::move(coros));
 }
 
@@ -89,7 +89,7 @@ TEST(Gather, VectorOfCorosGivesAVectorInOrder) {
 
 asyncio::Coro<std::vector<int>> lvalue_vector_of_tasks_main() {
     std::vector<asyncio::Task<int>> tasks;
-    for (int i = 0; i < 3; ++i) tasks.push_back(asyncio::create_task(value_after(i, 0)));
+    for (int i = 0; i < 3; ++i) tasks.push_back(asyncio::create_task(value_later(i, 0)));
     std::vector<int> r = co_await asyncio::gather(tasks);  // the caller keeps its handles
     for (auto& t : tasks) EXPECT_TRUE(t.done());
     co_return r;
@@ -119,9 +119,9 @@ TEST(Gather, EmptyRangeGivesAnEmptyVector) { EXPECT_TRUE(asyncio::run(empty_vect
 asyncio::Coro<std::tuple<int, int, int>> mixing_main() {
     auto& loop = asyncio::get_running_loop();
     auto fut = loop.create_future<int>();
-    auto task = asyncio::create_task(value_after(2, 0.001));
+    auto task = asyncio::create_task(value_later(2, 0.001));
     loop.call_later(0.002, [fut]() mutable { fut.set_result(3); });
-    co_return co_await asyncio::gather(value_after(1, 0), task, fut);
+    co_return co_await asyncio::gather(value_later(1, 0), task, fut);
 }
 
 TEST(Gather, MixesCorosTasksAndFutures) {
@@ -131,9 +131,9 @@ TEST(Gather, MixesCorosTasksAndFutures) {
     EXPECT_EQ(c, 3);
 }
 
-asyncio::Coro<std::tuple<int, int>> already_done_main() {
-    auto a = asyncio::create_task(value_after(1, 0));
-    auto b = asyncio::create_task(value_after(2, 0));
+asyncio::Coro<std::tuple<int, int>> already_done_gather_main() {
+    auto a = asyncio::create_task(value_later(1, 0));
+    auto b = asyncio::create_task(value_later(2, 0));
     co_await asyncio::sleep(0.002);
     EXPECT_TRUE(a.done());
     EXPECT_TRUE(b.done());
@@ -145,13 +145,13 @@ asyncio::Coro<std::tuple<int, int>> already_done_main() {
 }
 
 TEST(Gather, OfAlreadyDoneTasks) {
-    auto [a, b] = asyncio::run(already_done_main());
+    auto [a, b] = asyncio::run(already_done_gather_main());
     EXPECT_EQ(a, 1);
     EXPECT_EQ(b, 2);
 }
 
 asyncio::Coro<std::tuple<int, int>> same_task_twice_main() {
-    auto t = asyncio::create_task(value_after(7, 0.001));
+    auto t = asyncio::create_task(value_later(7, 0.001));
     co_return co_await asyncio::gather(t, t);
 }
 
@@ -324,7 +324,7 @@ TEST(Gather, ChildCancelledOnItsOwnMakesTheGatherRaiseCancelledError) {
 asyncio::Coro<bool> future_child_cancelled_main() {
     auto& loop = asyncio::get_running_loop();
     auto fut = loop.create_future<int>();
-    auto g = asyncio::gather(value_after(1, 0), fut);
+    auto g = asyncio::gather(value_later(1, 0), fut);
     loop.call_soon([fut]() mutable { fut.cancel(); });
     try {
         co_await g;
@@ -339,7 +339,7 @@ TEST(Gather, CancelledFutureChildMakesTheGatherRaiseCancelledError) {
 }
 
 asyncio::Coro<bool> cancel_after_done_main() {
-    auto g = asyncio::gather(value_after(1, 0));
+    auto g = asyncio::gather(value_later(1, 0));
     co_await g;
     co_return g.cancel();
 }
