@@ -1,8 +1,10 @@
 #include "concurrence/task/call_graph.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <unordered_set>
 
+#include "base/describe_exception.hpp"
 #include "base/write_stderr.hpp"
 
 namespace concurrence::asyncio {
@@ -58,6 +60,32 @@ void format_into(std::string& out, const FutureCallGraph& g, const std::string& 
 }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<FrameCallGraphEntry> task_stack(const TaskCore& task, std::optional<std::size_t> limit, unsigned line) {
+    std::vector<FrameCallGraphEntry> stack = call_stack_of(task, &task == current_task_or_null() ? line : 0);
+    std::reverse(stack.begin(), stack.end());  // the task's own coroutine first
+    if (limit && stack.size() > *limit) stack.resize(*limit);
+    return stack;
+}
+
+// Python's _task_print_stack, with no source lines (traceback.print_list prints none when it
+// cannot read the file either).
+void print_task_stack(const TaskCore& task, std::optional<std::size_t> limit, std::FILE* out, unsigned line) {
+    const std::vector<FrameCallGraphEntry> stack = task_stack(task, limit, line);
+    const std::exception_ptr failure = task.state() == FutureState::failed ? task.peek_exception() : nullptr;
+    std::string text = stack.empty() ? "No stack for " : failure ? "Traceback for " : "Stack for ";
+    text += task.repr();
+    text += stack.empty() ? "\n" : " (most recent call last):\n";
+    for (const FrameCallGraphEntry& e : stack)
+        text += "  File \"" + e.file + "\", line " + std::to_string(e.line) + ", in " + e.function + "\n";
+    if (failure) text += concurrence::detail::describe_exception(failure) + "\n";
+    std::fputs(text.c_str(), out);
+    std::fflush(out);
+}
+
+}  // namespace detail
 
 std::optional<FutureCallGraph> capture_call_graph(unsigned line) {
     const TaskCore* task = detail::current_task_or_null();

@@ -16,6 +16,8 @@
 
 #include <concurrence/asyncio.hpp>
 
+#include "observe/read_back.hpp"
+
 namespace {
 
 namespace asyncio = concurrence::asyncio;
@@ -63,15 +65,6 @@ int cg_count(const std::string& text, const std::string& what) {
     int n = 0;
     for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
     return n;
-}
-
-std::string cg_read_back(std::FILE* f) {
-    std::string out;
-    std::rewind(f);
-    char buf[512];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    return out;
 }
 
 // A signal's action is SIG_IGN while alive (a raise() the library does not catch is then
@@ -207,7 +200,7 @@ asyncio::Coro<> cg_observer(asyncio::TaskRef target, asyncio::Event* release, Cg
     out->text = asyncio::format_call_graph(*out->graph);
     if (std::FILE* f = std::tmpfile()) {
         asyncio::print_call_graph(target, f);
-        out->printed = cg_read_back(f);
+        out->printed = observe::read_back(f);
         std::fclose(f);
     }
     out->all = asyncio::format_all_call_graphs(asyncio::get_running_loop());
@@ -483,7 +476,7 @@ asyncio::Coro<> cg_look_at_myself(CgSelf* out) {
     std::FILE* f = std::tmpfile();
     if (f) {
         asyncio::print_call_graph(f); out->print_line = __LINE__;
-        out->printed = cg_read_back(f);
+        out->printed = observe::read_back(f);
         std::fclose(f);
     }
 }
@@ -536,7 +529,7 @@ TEST(CallGraphCapture, OutsideATaskThereIsNoGraph) {
     std::FILE* f = std::tmpfile();
     ASSERT_NE(f, nullptr);
     asyncio::print_call_graph(f);
-    EXPECT_EQ(cg_read_back(f), "");
+    EXPECT_EQ(observe::read_back(f), "");
     std::fclose(f);
 }
 

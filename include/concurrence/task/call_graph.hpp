@@ -23,15 +23,11 @@
 #include <vector>
 
 #include "concurrence/task/current_task.hpp"
+#include "concurrence/task/task_stack.hpp"
 
 namespace concurrence::asyncio {
 
-// One coroutine of a task's await chain (Python's FrameCallGraphEntry).
-struct FrameCallGraphEntry {
-    std::string function;  // the coroutine function's name
-    std::string file;
-    unsigned line;  // where it is suspended (its definition, before it first ran)
-};
+// FrameCallGraphEntry: task_stack.hpp.
 
 // Python's FutureCallGraph.
 struct FutureCallGraph {

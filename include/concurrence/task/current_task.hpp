@@ -6,12 +6,13 @@
 
 #include "concurrence/task/done_awaiter.hpp"
 #include "concurrence/task/task_core.hpp"
+#include "concurrence/task/task_stack.hpp"
 
 namespace concurrence::asyncio {
 
 // A type-erased reference to a task, for current_task()/all_tasks() (whose result type is
 // not known): Python's Task object seen without its coroutine's return type.
-class TaskRef {
+class TaskRef : public detail::TaskStackMethods<TaskRef> {
 public:
     TaskRef() = default;
     explicit TaskRef(detail::TaskCore* core) : core_(core) {

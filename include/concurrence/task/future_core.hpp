@@ -88,6 +88,8 @@ public:
         flags_ |= retrieved_flag;
         return stored_exception();
     }
+    // The stored exception, or null, left unretrieved (for reports such as print_stack).
+    std::exception_ptr peek_exception() const { return stored_exception(); }
     // Python's Future.exception(): pending → InvalidStateError, cancelled → CancelledError.
     std::exception_ptr exception();
     // Throws what result() would throw for a non-finished state.

@@ -24,11 +24,12 @@
 #include "concurrence/task/coro.hpp"
 #include "concurrence/task/done_awaiter.hpp"
 #include "concurrence/task/future.hpp"
+#include "concurrence/task/task_stack.hpp"
 
 namespace concurrence::asyncio {
 
 template <class T = void>
-class Task : public detail::DoneCallbackMethods<Task<T>> {
+class Task : public detail::DoneCallbackMethods<Task<T>>, public detail::TaskStackMethods<Task<T>> {
 public:
     using value_type = T;
 
@@ -50,7 +51,8 @@ public:
     void set_name(std::string name) { core_->set_name(std::move(name)); }
     EventLoop& get_loop() const { return core_->loop(); }
 
-    // add_done_callback, remove_done_callback: see DoneCallbackMethods.
+    // add_done_callback, remove_done_callback: see DoneCallbackMethods; get_stack, print_stack:
+    // see TaskStackMethods.
 
     auto operator co_await() const& { return detail::DoneAwaiter<Task<T>>(*this); }
     auto operator co_await() && { return detail::DoneAwaiter<Task<T>>(std::move(*this)); }
