@@ -13,14 +13,22 @@ namespace {
 
 using detail::TaskCore;
 
-// Innermost first; `current_line` replaces the innermost line for the running task.
-std::vector<FrameCallGraphEntry> call_stack_of(const TaskCore& task, unsigned current_line) {
-    std::vector<FrameCallGraphEntry> stack;
-    if (task.done()) return stack;
+// The task's own coroutine first, then each one it awaits inline (empty once done);
+// `current_line` replaces the innermost line for the running task.
+std::vector<FrameCallGraphEntry> await_chain(const TaskCore& task, unsigned current_line) {
+    std::vector<FrameCallGraphEntry> chain;
+    if (task.done()) return chain;
     for (const TaskCore* c = &task; c; c = c->awaiting())
-        stack.push_back({c->function_name(), c->file(), c->await_line() ? c->await_line() : c->line()});
-    if (current_line && !stack.empty()) stack.back().line = current_line;
-    return {stack.rbegin(), stack.rend()};
+        chain.push_back({c->function_name(), c->file(), c->await_line() ? c->await_line() : c->line()});
+    if (current_line && !chain.empty()) chain.back().line = current_line;
+    return chain;
+}
+
+// Innermost first, as call graphs show it.
+std::vector<FrameCallGraphEntry> call_stack_of(const TaskCore& task, unsigned current_line) {
+    std::vector<FrameCallGraphEntry> chain = await_chain(task, current_line);
+    std::reverse(chain.begin(), chain.end());
+    return chain;
 }
 
 bool awaits(const TaskCore& waiter, const TaskCore& target) {
@@ -64,8 +72,7 @@ void format_into(std::string& out, const FutureCallGraph& g, const std::string& 
 namespace detail {
 
 std::vector<FrameCallGraphEntry> task_stack(const TaskCore& task, std::optional<std::size_t> limit, unsigned line) {
-    std::vector<FrameCallGraphEntry> stack = call_stack_of(task, &task == current_task_or_null() ? line : 0);
-    std::reverse(stack.begin(), stack.end());  // the task's own coroutine first
+    std::vector<FrameCallGraphEntry> stack = await_chain(task, &task == current_task_or_null() ? line : 0);
     if (limit && stack.size() > *limit) stack.resize(*limit);
     return stack;
 }
