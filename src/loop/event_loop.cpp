@@ -228,7 +228,8 @@ void EventLoop::stop() { stopping_ = true; }
 void EventLoop::run_once(Engine& e, const io::Poller& poller) {
     // With something ready and nothing else to look at (no descriptor watched, no timer,
     // nothing posted), steps 1-3 would find nothing: the iteration is the batch alone.
-    if (ready_.empty() || stopping_ || poller.watches_io() || !e.timers.empty() ||
+    // (stop() changes nothing there: it only makes the poll's timeout 0.)
+    if (ready_.empty() || poller.watches_io() || !e.timers.empty() ||
         e.wakeup_pending.load(std::memory_order_acquire))
         collect_events(e);
     if (debug_ || trace::detail::recording()) [[unlikely]] {

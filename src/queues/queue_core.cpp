@@ -14,11 +14,17 @@ bool QueueWaiter::cancel_wait(TaskCore& task, const std::string&) {
 
 void QueueWaiter::run() {
     TaskCore& task = *waiting_task();
-    if (orphaned()) {  // the queue is gone: the task resumes and throws
+    // A woken waiter stays linked until now, unless its queue is gone (orphaned).
+    if (!linked()) [[unlikely]] {  // the task resumes and throws
         task.step();
         return;
     }
-    unlink();
+    unlink_linked();
+    if (queue_.can_serve(getter_) && !task.cancel_requested()) [[likely]] {
+        proceeds_ = true;
+        task.step_woken();
+        return;
+    }
     if (!queue_.can_proceed(getter_) && !task.cancel_requested()) {
         // Another task took the item (or the slot) first: wait again, at the back.
         (getter_ ? queue_.getters_ : queue_.putters_).push_back(*this);

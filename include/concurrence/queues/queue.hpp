@@ -87,15 +87,16 @@ public:
     }
     [[gnu::always_inline]] T await_resume() {
         if (detail::QueueWaiter* w = waiting_.get()) {
-            if (w->orphaned() || w->resumes_cancelled() || queue_->size_ == 0) [[unlikely]]
-                fail_after_wait(*w);
+            if (!w->proceeds()) [[unlikely]]
+                check_after_wait(*w);
         }
         return queue_->take();
     }
 
 private:
-    // Cancelled, or woken by shutdown with nothing left to take (or the queue is gone).
-    [[noreturn, gnu::noinline]] void fail_after_wait(detail::QueueWaiter& w) {
+    // Resumed otherwise than by a wake-up that found an item (see QueueWaiter::proceeds):
+    // throws if cancelled, woken by shutdown with nothing left to take, or the queue is gone.
+    [[gnu::noinline]] void check_after_wait(detail::QueueWaiter& w) {
         if (w.orphaned()) w.throw_orphaned(Storage::type_name);
         BasicQueue& q = *queue_;
         if (w.resumes_cancelled()) {
@@ -103,7 +104,7 @@ private:
             if (w.woken() && q.size_ != 0) q.wake_first(q.getters_);
             w.resume_checks();
         }
-        throw QueueShutDown();
+        if (q.size_ == 0) throw QueueShutDown();
     }
     BasicQueue* queue_;
     detail::WaitingSlot waiting_;
@@ -133,14 +134,15 @@ public:
     [[gnu::always_inline]] void await_resume() {
         detail::QueueWaiter* w = waiting_.get();
         if (!w) return;  // put in await_ready
-        if (w->orphaned() || w->resumes_cancelled() || queue_->shutdown_) [[unlikely]]
-            fail_after_wait(*w);
+        if (!w->proceeds()) [[unlikely]]
+            check_after_wait(*w);
         queue_->add(std::move(item_));
     }
 
 private:
-    // Cancelled, or woken by shutdown (or the queue is gone).
-    [[noreturn, gnu::noinline]] void fail_after_wait(detail::QueueWaiter& w) {
+    // Resumed otherwise than by a wake-up that found a slot (see QueueWaiter::proceeds):
+    // throws if cancelled, woken by shutdown, or the queue is gone.
+    [[gnu::noinline]] void check_after_wait(detail::QueueWaiter& w) {
         if (w.orphaned()) w.throw_orphaned(Storage::type_name);
         BasicQueue& q = *queue_;
         if (w.resumes_cancelled()) {
@@ -148,7 +150,7 @@ private:
             if (w.woken() && !q.is_full()) q.wake_first(q.putters_);
             w.resume_checks();
         }
-        throw QueueShutDown();
+        if (q.shutdown_) throw QueueShutDown();
     }
     BasicQueue* queue_;
     T item_;

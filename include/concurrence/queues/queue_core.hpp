@@ -45,6 +45,9 @@ public:
     std::string describe() const override {
         return waiting_task() ? waiting_task()->describe() : "<Queue waiter>";
     }
+    // run() found the queue able to serve this waiter and no cancellation: the awaiter's
+    // await_resume need not check again (nothing runs between run() and it).
+    bool proceeds() const { return proceeds_; }
     // Python's waiter.set_result(None): checks the queue when the loop reaches it.
     void wake_to_check() {
         set_woken();
@@ -62,6 +65,7 @@ private:
     void timer_release() override {}
 
     bool getter_;
+    bool proceeds_ = false;
 };
 
 // Room for the QueueWaiter of a get or put awaiter, built in place when it suspends and
@@ -73,8 +77,10 @@ public:
     WaitingSlot() = default;
     WaitingSlot(WaitingSlot&&) noexcept {}
     WaitingSlot& operator=(WaitingSlot&&) = delete;
+    // Unlinks the node rather than running its destructor, which would only rewrite its two
+    // vtable pointers before doing the same (its members need no destruction).
     ~WaitingSlot() {
-        if (node_) node_->~QueueWaiter();
+        if (node_) node_->unlink();
     }
     // In await_suspend: builds the node for the running task, links it at the back of the
     // queue's getters or putters (`waiters`), and parks the task. The task is found first (it
@@ -157,7 +163,11 @@ protected:
 
 private:
     friend class QueueWaiter;
+    // A woken waiter stops waiting (it gets an item or a slot, or shutdown makes it throw).
     bool can_proceed(bool getter) const { return shutdown_ || (getter ? size_ != 0 : !is_full()); }
+    // ... and the get or put it waits in succeeds (Python: get takes what is left after a
+    // shutdown; put does not).
+    bool can_serve(bool getter) const { return getter ? size_ != 0 : !shutdown_ && !is_full(); }
 
     std::int64_t maxsize_;
     std::size_t unfinished_ = 0;

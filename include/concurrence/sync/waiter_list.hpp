@@ -35,6 +35,8 @@ public:
     // The primitive was destroyed while this node was linked.
     bool orphaned() const { return orphaned_; }
     inline void unlink();
+    // unlink() of a node known to be linked.
+    inline void unlink_linked();
     // Python's fut.done() for the waiter's future: it was told to wake up.
     bool woken() const { return woken_; }
     WaitNode* next() const { return next_; }
@@ -82,7 +84,13 @@ public:
     }
 
     bool empty() const { return head_ == nullptr; }
-    std::size_t size() const { return size_; }
+    // Counted, not kept: only reprs and notify_all ask, and every wait and wake-up would pay
+    // for a count kept up to date.
+    std::size_t size() const {
+        std::size_t n = 0;
+        for (WaitNode* w = head_; w; w = w->next_) ++n;
+        return n;
+    }
     WaitNode* front() const { return head_; }
 
     void push_back(WaitNode& n) {
@@ -95,7 +103,6 @@ public:
         else
             head_ = &n;
         tail_ = &n;
-        ++size_;
     }
     void remove(WaitNode& n) {
         if (n.prev_)
@@ -107,7 +114,6 @@ public:
         else
             tail_ = n.prev_;
         n.list_ = nullptr;
-        --size_;
     }
     // Requires !empty().
     WaitNode& pop_front() {
@@ -118,7 +124,6 @@ public:
         else
             tail_ = nullptr;
         n.list_ = nullptr;
-        --size_;
         return n;
     }
     std::size_t count_not_woken() const {
@@ -136,12 +141,13 @@ public:
 private:
     WaitNode* head_ = nullptr;
     WaitNode* tail_ = nullptr;
-    std::size_t size_ = 0;
 };
 
 inline void WaitNode::unlink() {
     if (list_) list_->remove(*this);
 }
+
+inline void WaitNode::unlink_linked() { list_->remove(*this); }
 
 inline WaitNode::~WaitNode() { unlink(); }
 

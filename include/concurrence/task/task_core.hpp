@@ -42,11 +42,12 @@ using CodeSite = SourceSite;
 // The task whose step is running on this thread (Python's current_task()).
 [[gnu::tls_model("initial-exec")]] inline thread_local TaskCore* t_current_task = nullptr;
 
+// t_next_resume is null outside this loop: it is cleared only when it was set.
 inline void resume_chain(std::coroutine_handle<> h) {
     while (h) {
-        t_next_resume = nullptr;
         h.resume();
-        h = std::exchange(t_next_resume, nullptr);
+        h = t_next_resume;
+        if (h) t_next_resume = nullptr;
     }
 }
 
@@ -106,6 +107,14 @@ public:
         if (!(flags_ & started_flag)) [[unlikely]] {
             if (first_step_cancelled()) return;
         }
+        if (trace::detail::recording()) [[unlikely]] {
+            traced_step();
+            return;
+        }
+        step_body<false>();
+    }
+    // step() of a task woken from a wait it suspended in: started, and no longer waiting.
+    [[gnu::always_inline]] void step_woken() {
         if (trace::detail::recording()) [[unlikely]] {
             traced_step();
             return;
