@@ -110,15 +110,12 @@ void TaskCore::run() {
     step();
 }
 
-bool TaskCore::first_step_cancelled() {
-    flags_ |= started_flag;
-    if (!(flags_ & must_cancel_flag)) return false;
-    // Cancelled before its first step: the body never runs.
+// Cancelled before its first step: the body never runs.
+void TaskCore::cancel_before_first_step() {
     flags_ &= static_cast<std::uint8_t>(~must_cancel_flag);
     set_stored_exception(std::make_exception_ptr(CancelledError(cancel_message())));
     state_ = FutureState::cancelled;
     on_step_finished();
-    return true;
 }
 
 void TaskCore::after_step() {

@@ -59,6 +59,21 @@ TEST(Delay, SaturatesInsteadOfOverflowing) {
     EXPECT_GT(std::numeric_limits<std::int64_t>::max() - Delay::max_ns, Delay::max_ns);
 }
 
+// Whole seconds are converted without floating point: the same results, edges included.
+TEST(Delay, WholeSecondsSaturateAtTheSameEdges) {
+    constexpr long long limit = Delay::max_ns / 1'000'000'000;
+    EXPECT_EQ(Delay(limit).nanoseconds(), limit * 1'000'000'000);
+    EXPECT_EQ(Delay(limit + 1).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(-limit).nanoseconds(), -limit * 1'000'000'000);
+    EXPECT_EQ(Delay(-limit - 1).nanoseconds(), -Delay::max_ns);
+    EXPECT_EQ(Delay(std::numeric_limits<long long>::min()).nanoseconds(), -Delay::max_ns);
+    EXPECT_EQ(Delay(std::numeric_limits<unsigned long long>::max()).nanoseconds(), Delay::max_ns);
+    EXPECT_EQ(Delay(7U).nanoseconds(), 7'000'000'000);
+    EXPECT_EQ(Delay(static_cast<short>(-3)).nanoseconds(), -3'000'000'000);
+    EXPECT_EQ(Delay(1).nanoseconds(), Delay(1.0).nanoseconds());
+    static_assert(Delay(2).nanoseconds() == 2'000'000'000);
+}
+
 TEST(Delay, NanIsFlagged) {
     const Delay d(std::numeric_limits<double>::quiet_NaN());
     EXPECT_TRUE(d.is_nan());

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace concurrence {
 
@@ -29,7 +30,7 @@ public:
     constexpr Delay() = default;
 
     template <Seconds S>
-    constexpr Delay(S seconds) : ns_(from_seconds(static_cast<double>(seconds))) {}  // NOLINT(implicit)
+    constexpr Delay(S seconds) : ns_(from_number(seconds)) {}  // NOLINT(implicit)
 
     template <class Rep, class Period>
     constexpr Delay(std::chrono::duration<Rep, Period> d)  // NOLINT(implicit)
@@ -46,6 +47,24 @@ private:
     // Outside the saturated range [-max_ns, max_ns], so no count can be mistaken for it.
     static constexpr rep nan_ns = std::numeric_limits<rep>::min();
 
+    // Whole seconds (sleep(0), sleep(2)) need no floating point: W1's sleep(0) took 29
+    // instructions through double.
+    template <Seconds S>
+    static constexpr rep from_number(S s) {
+        constexpr rep limit = max_ns / 1'000'000'000;
+        if constexpr (std::is_integral_v<S> && std::is_signed_v<S>) {
+            const long long whole = s;
+            if (whole > limit) return max_ns;
+            if (whole < -limit) return -max_ns;
+            return whole * 1'000'000'000;
+        } else if constexpr (std::is_integral_v<S>) {
+            const unsigned long long whole = s;
+            if (whole > static_cast<unsigned long long>(limit)) return max_ns;
+            return static_cast<rep>(whole) * 1'000'000'000;
+        } else {
+            return from_seconds(static_cast<double>(s));
+        }
+    }
     static constexpr rep from_seconds(double s) {
         if (s != s) return nan_ns;
         double ns = s * 1e9;

@@ -62,7 +62,8 @@ public:
     }
     // Requires !empty().
     Runnable* pop() { return ring_[head_++ & mask_]; }
-    // The entry `ahead` places after the head (may be beyond the tail: only for prefetching).
+    // The entry `ahead` places after the head; requires ahead < size() (slots past the tail
+    // are not initialized).
     Runnable* peek(std::size_t ahead) const { return ring_[(head_ + ahead) & mask_]; }
 
 private:
@@ -70,7 +71,7 @@ private:
 
     void grow() {
         const std::size_t capacity = (mask_ + 1) * 2;
-        auto* ring = new Runnable*[capacity]();
+        auto* ring = new Runnable*[capacity];  // not zeroed: only what is copied is read
         for (std::size_t i = head_; i != tail_; ++i) ring[i - head_] = ring_[i & mask_];
         tail_ -= head_;
         head_ = 0;

@@ -96,7 +96,7 @@ private:
 // its frame from the 176-byte class to the 160-byte one).
 template <class D>
     requires std::is_constructible_v<Delay, D>
-[[nodiscard]] detail::SleepAwaiter sleep(D delay) {
+[[nodiscard, gnu::always_inline]] inline detail::SleepAwaiter sleep(D delay) {
     return detail::SleepAwaiter(Delay(delay));
 }
 

@@ -105,7 +105,11 @@ public:
     [[gnu::always_inline]] void step() {
         fut_waiter_ = nullptr;
         if (!(flags_ & started_flag)) [[unlikely]] {
-            if (first_step_cancelled()) return;
+            flags_ |= started_flag;
+            if (flags_ & must_cancel_flag) [[unlikely]] {
+                cancel_before_first_step();
+                return;
+            }
         }
         if (trace::detail::recording()) [[unlikely]] {
             traced_step();
@@ -199,7 +203,9 @@ private:
     void trace_suspended() noexcept;
     void on_step_finished();
     // run()'s rare paths: a cancel before the first step; a pending cancel or the end after one.
-    [[gnu::noinline]] bool first_step_cancelled();
+    // (The first step's test stays inline: a call saved six registers for it, W1: 22
+    // instructions per task.)
+    [[gnu::noinline]] void cancel_before_first_step();
     [[gnu::noinline]] void after_step();
 };
 
