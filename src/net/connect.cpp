@@ -52,13 +52,18 @@ asyncio::Coro<Socket> connect_one(asyncio::EventLoop& loop, AddrInfo info, std::
 
 }  // namespace
 
+asyncio::Coro<std::shared_ptr<asyncio::Transport>> adopt_stream_transport(asyncio::EventLoop& loop,
+                                                                          ProtocolFactory factory, Socket sock) {
+    if (sock.type() != SOCK_STREAM) throw ValueError("A Stream Socket was expected, got " + sock.repr());
+    co_return co_await start_transport(loop, std::move(sock), std::move(factory));
+}
+
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_stream_transport(asyncio::EventLoop& loop,
                                                                          ProtocolFactory factory, std::string host,
                                                                          int port, ConnectionOptions options) {
     if (options.sock) {
         if (!host.empty() || port != 0) throw ValueError("host/port and sock can not be specified at the same time");
-        if (options.sock->type() != SOCK_STREAM) throw ValueError("A Stream Socket was expected");
-        co_return co_await start_transport(loop, std::move(*options.sock), std::move(factory));
+        co_return co_await adopt_stream_transport(loop, std::move(factory), std::move(*options.sock));
     }
     std::vector<AddrInfo> infos =
         co_await resolve_stream(loop, host, port, options.family, options.proto, options.flags);

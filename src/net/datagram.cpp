@@ -25,24 +25,6 @@ bool dg_given(const std::optional<Address>& address, bool unix_endpoint) {
     return true;
 }
 
-// Python's repr(sock): <socket.socket fd=3, family=2, type=1, proto=0, laddr=('0.0.0.0', 0)>.
-std::string dg_socket_repr(const Socket& sock) {
-    std::string text = "<socket.socket fd=" + std::to_string(sock.fileno()) + ", family=" + std::to_string(sock.family()) +
-                       ", type=" + std::to_string(sock.type()) + ", proto=" + std::to_string(sock.proto());
-    // Python adds each name that is there and not empty.
-    try {
-        const Address local = sock.getsockname();
-        if (local.family != AF_UNIX || !local.host.empty()) text += ", laddr=" + address_str(local);
-    } catch (const OSError&) {
-    }
-    try {
-        const Address remote = sock.getpeername();
-        if (remote.family != AF_UNIX || !remote.host.empty()) text += ", raddr=" + address_str(remote);
-    } catch (const OSError&) {
-    }
-    return text + ">";
-}
-
 // An address of an AF_UNIX endpoint, as the path it is.
 Address dg_unix(const Address& address) { return Address::unix_path(address.host); }
 
@@ -84,7 +66,7 @@ asyncio::Coro<std::shared_ptr<asyncio::DatagramTransport>> open_datagram_endpoin
                                                                                    DatagramOptions options) {
     if (options.sock) {
         if (options.sock->type() == SOCK_STREAM)
-            throw ValueError("A datagram socket was expected, got " + dg_socket_repr(*options.sock));
+            throw ValueError("A datagram socket was expected, got " + options.sock->repr());
         // Python names every option given beside sock, in its order.
         const bool unix_hint = options.family == AF_UNIX;
         std::string problems;

@@ -3,8 +3,13 @@
 #include "concurrence/net/sock_ops.hpp"
 
 #include <netdb.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
 
 #include "concurrence/bridge/run_in_executor.hpp"
 #include "concurrence/task/task.hpp"
@@ -120,6 +125,106 @@ Coro<std::pair<net::Socket, net::Address>> EventLoop::sock_accept(net::Socket& s
         }
         co_await ready(*this, sock, false);
     }
+}
+
+namespace {
+
+// Python's _sock_sendfile_update_filepos: a file something was sent from is left after it.
+struct FilePositionAfterSent {
+    int file;
+    std::int64_t offset;  // where the next byte would be read
+    std::size_t sent = 0;
+    ~FilePositionAfterSent() {
+        if (sent > 0) ::lseek(file, static_cast<off_t>(offset), SEEK_SET);
+    }
+};
+
+// Python's SENDFILE_FALLBACK_READBUFFER_SIZE.
+constexpr std::size_t fallback_read_size = 256 * 1024;
+
+// A read of the fallback, in the executor: the buffer is shared so that a cancelled
+// sock_sendfile cannot free it under the read. Returns the count read, or -errno.
+std::int64_t read_chunk(std::shared_ptr<std::string> buffer, int file, std::size_t n) {
+    for (;;) {
+        const ssize_t got = ::read(file, buffer->data(), n);
+        if (got >= 0 || errno != EINTR) return got >= 0 ? got : -errno;
+    }
+}
+
+// Python's _sock_sendfile_native (unix_events): sendfile(2) chunk by chunk, waiting for the
+// socket to be writable after each, until `count` bytes or the end of the file.
+Coro<std::size_t> sendfile_native(EventLoop& loop, net::Socket& sock, int file, std::int64_t offset,
+                                  std::optional<std::int64_t> count) {
+    struct stat st {};
+    if (::fstat(file, &st) != 0) throw SendfileNotAvailableError("not a regular file");
+    std::int64_t block = count ? *count : static_cast<std::int64_t>(st.st_size);
+    if (block == 0) co_return 0;  // an empty file
+    FilePositionAfterSent position{file, offset};
+    for (;;) {
+        if (count) {
+            block = *count - static_cast<std::int64_t>(position.sent);
+            if (block <= 0) break;
+        }
+        off_t from = static_cast<off_t>(position.offset);
+        const ssize_t sent =
+            ::sendfile(sock.fileno(), file, &from, static_cast<std::size_t>(std::min<std::int64_t>(block, 1 << 30)));
+        if (sent < 0) {
+            const int err = errno;
+            if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+                co_await ready(loop, sock, true);
+                continue;
+            }
+            // Nothing sent yet: the file is not one sendfile can read (a pipe, a socket...).
+            if (position.sent == 0) throw SendfileNotAvailableError("os.sendfile call failed");
+            throw_os_error(err);
+        }
+        if (sent == 0) break;  // the end of the file
+        position.offset += sent;
+        position.sent += static_cast<std::size_t>(sent);
+        co_await ready(loop, sock, true);
+    }
+    co_return position.sent;
+}
+
+// Python's _sock_sendfile_fallback: reads (in the default executor, as a file read may
+// block) and sock_sendall, 256 KiB at a time.
+Coro<std::size_t> sendfile_fallback(EventLoop& loop, net::Socket& sock, int file, std::int64_t offset,
+                                    std::optional<std::int64_t> count) {
+    if (offset != 0 && ::lseek(file, static_cast<off_t>(offset), SEEK_SET) < 0) throw_os_error(errno);
+    std::size_t block = count ? std::min<std::size_t>(static_cast<std::size_t>(*count), fallback_read_size)
+                              : fallback_read_size;
+    auto buffer = std::make_shared<std::string>(block, '\0');
+    FilePositionAfterSent position{file, offset};
+    for (;;) {
+        if (count) {
+            const std::int64_t left = *count - static_cast<std::int64_t>(position.sent);
+            if (left <= 0) break;
+            block = std::min(block, static_cast<std::size_t>(left));
+        }
+        const std::int64_t got = co_await loop.run_in_executor(nullptr, &read_chunk, buffer, file, block);
+        if (got < 0) throw_os_error(static_cast<int>(-got));
+        if (got == 0) break;
+        co_await loop.sock_sendall(sock, buffer->substr(0, static_cast<std::size_t>(got)));
+        position.offset += got;
+        position.sent += static_cast<std::size_t>(got);
+    }
+    co_return position.sent;
+}
+
+}  // namespace
+
+Coro<std::size_t> EventLoop::sock_sendfile(net::Socket& sock, int file, std::int64_t offset,
+                                           std::optional<std::int64_t> count, bool fallback) {
+    check_nonblocking(sock);
+    if (sock.type() != SOCK_STREAM) throw ValueError("only SOCK_STREAM type sockets are supported");
+    if (count && *count <= 0) throw ValueError("count must be a positive integer (got " + std::to_string(*count) + ")");
+    if (offset < 0) throw ValueError("offset must be a non-negative integer (got " + std::to_string(offset) + ")");
+    try {
+        co_return co_await sendfile_native(*this, sock, file, offset, count);
+    } catch (const SendfileNotAvailableError&) {
+        if (!fallback) throw;
+    }
+    co_return co_await sendfile_fallback(*this, sock, file, offset, count);
 }
 
 // The blocking calls go to the executor as a function and copied arguments, not as a lambda

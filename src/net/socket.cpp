@@ -225,4 +225,33 @@ std::pair<Socket, Socket> socketpair(int family, int type, int proto) {
     return {Socket::adopt(fds[0]), Socket::adopt(fds[1])};
 }
 
+namespace {
+// How repr(sock) shows an address: Python's str() of it (a path unquoted, an abstract AF_UNIX
+// name as bytes, a tuple otherwise); an unnamed AF_UNIX socket shows none.
+void append_address(std::string& text, const char* key, const Address& address) {
+    if (address.family == AF_UNIX) {
+        if (address.host.empty()) return;
+        text += key + (address.host[0] == '\0' ? address.repr() : address.host);
+        return;
+    }
+    text += key + address.repr();
+}
+}  // namespace
+
+std::string Socket::repr() const {
+    std::string text = std::string("<socket.socket") + (fd_ < 0 ? " [closed]" : "") + " fd=" + std::to_string(fd_) +
+                       ", family=" + std::to_string(family_) + ", type=" + std::to_string(type_) +
+                       ", proto=" + std::to_string(proto_);
+    if (fd_ < 0) return text + ">";  // no addresses to ask for
+    try {
+        append_address(text, ", laddr=", getsockname());
+    } catch (const OSError&) {
+    }
+    try {
+        append_address(text, ", raddr=", getpeername());
+    } catch (const OSError&) {
+    }
+    return text + ">";
+}
+
 }  // namespace concurrence::net

@@ -22,13 +22,6 @@ namespace {
 using namespace tp_support;
 using concurrence::OSError;
 
-template <class Scenario>
-void tps_run_checked(Scenario scenario) {
-    const int fds_before = open_fd_count();
-    asyncio::run(scenario());
-    EXPECT_EQ(open_fd_count(), fds_before);
-}
-
 // The protocols a server made, in order.
 struct TpServed {
     std::vector<std::shared_ptr<TpRecorder>> protocols;
@@ -96,7 +89,7 @@ asyncio::Coro<> tp_bound_address() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, SocketsHoldTheBoundAddress) { tps_run_checked(tp_bound_address); }
+TEST(TpServer, SocketsHoldTheBoundAddress) { tp_run_checked(tp_bound_address); }
 
 asyncio::Coro<> tp_server_side_transport() {
     auto& loop = asyncio::get_running_loop();
@@ -124,7 +117,7 @@ asyncio::Coro<> tp_server_side_transport() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, AcceptedTransportCallbacksAndExtraInfo) { tps_run_checked(tp_server_side_transport); }
+TEST(TpServer, AcceptedTransportCallbacksAndExtraInfo) { tp_run_checked(tp_server_side_transport); }
 
 asyncio::Coro<> tp_ipv6_server() {
     auto& loop = asyncio::get_running_loop();
@@ -146,7 +139,7 @@ asyncio::Coro<> tp_ipv6_server() {
 
 TEST(TpServer, Ipv6Loopback) {
     if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback";
-    tps_run_checked(tp_ipv6_server);
+    tp_run_checked(tp_ipv6_server);
 }
 
 asyncio::Coro<> tp_every_interface() {
@@ -181,7 +174,7 @@ asyncio::Coro<> tp_every_interface() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, EmptyHostBindsEveryInterface) { tps_run_checked(tp_every_interface); }
+TEST(TpServer, EmptyHostBindsEveryInterface) { tp_run_checked(tp_every_interface); }
 
 asyncio::Coro<> tp_address_in_use() {
     auto& loop = asyncio::get_running_loop();
@@ -202,7 +195,7 @@ asyncio::Coro<> tp_address_in_use() {
     EXPECT_NE(what.find("address already in use"), std::string::npos) << what;
 }
 
-TEST(TpServer, AddressInUse) { tps_run_checked(tp_address_in_use); }
+TEST(TpServer, AddressInUse) { tp_run_checked(tp_address_in_use); }
 
 asyncio::Coro<> tp_close_stops_accepting() {
     auto& loop = asyncio::get_running_loop();
@@ -216,7 +209,7 @@ asyncio::Coro<> tp_close_stops_accepting() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, CloseStopsAccepting) { tps_run_checked(tp_close_stops_accepting); }
+TEST(TpServer, CloseStopsAccepting) { tp_run_checked(tp_close_stops_accepting); }
 
 // ---- wait_closed
 
@@ -239,7 +232,7 @@ asyncio::Coro<> tp_wait_closed_after_connections() {
     co_await server.wait_closed();  // again: at once
 }
 
-TEST(TpServer, WaitClosedReturnsOnlyAfterAcceptedConnectionsClose) { tps_run_checked(tp_wait_closed_after_connections); }
+TEST(TpServer, WaitClosedReturnsOnlyAfterAcceptedConnectionsClose) { tp_run_checked(tp_wait_closed_after_connections); }
 
 asyncio::Coro<> tp_wait_closed_before_close() {
     auto& loop = asyncio::get_running_loop();
@@ -252,7 +245,7 @@ asyncio::Coro<> tp_wait_closed_before_close() {
     EXPECT_TRUE(waiter.done());
 }
 
-TEST(TpServer, WaitClosedBeforeCloseWaitsForIt) { tps_run_checked(tp_wait_closed_before_close); }
+TEST(TpServer, WaitClosedBeforeCloseWaitsForIt) { tp_run_checked(tp_wait_closed_before_close); }
 
 asyncio::Coro<> tp_close_clients(bool abort) {
     auto& loop = asyncio::get_running_loop();
@@ -302,11 +295,11 @@ asyncio::Coro<> tp_close_clients(bool abort) {
 }
 
 TEST(TpServer, CloseClientsClosesAcceptedConnections) {
-    tps_run_checked([] { return tp_close_clients(false); });
+    tp_run_checked([] { return tp_close_clients(false); });
 }
 
 TEST(TpServer, AbortClientsAbortsAcceptedConnections) {
-    tps_run_checked([] { return tp_close_clients(true); });
+    tp_run_checked([] { return tp_close_clients(true); });
 }
 
 // ---- serve_forever
@@ -335,7 +328,7 @@ asyncio::Coro<> tp_serve_forever_cancelled() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, ServeForeverCancelledClosesTheServer) { tps_run_checked(tp_serve_forever_cancelled); }
+TEST(TpServer, ServeForeverCancelledClosesTheServer) { tp_run_checked(tp_serve_forever_cancelled); }
 
 asyncio::Coro<> tp_serve_forever_waits_for_clients_when_cancelled() {
     auto& loop = asyncio::get_running_loop();
@@ -356,7 +349,7 @@ asyncio::Coro<> tp_serve_forever_waits_for_clients_when_cancelled() {
 }
 
 TEST(TpServer, CancelledServeForeverWaitsForTheConnections) {
-    tps_run_checked(tp_serve_forever_waits_for_clients_when_cancelled);
+    tp_run_checked(tp_serve_forever_waits_for_clients_when_cancelled);
 }
 
 asyncio::Coro<> tp_close_ends_serve_forever() {
@@ -369,7 +362,7 @@ asyncio::Coro<> tp_close_ends_serve_forever() {
     EXPECT_EQ(outcome, "CancelledError");
 }
 
-TEST(TpServer, CloseEndsServeForever) { tps_run_checked(tp_close_ends_serve_forever); }
+TEST(TpServer, CloseEndsServeForever) { tp_run_checked(tp_close_ends_serve_forever); }
 
 asyncio::Coro<> tp_serve_forever_twice() {
     auto& loop = asyncio::get_running_loop();
@@ -397,7 +390,7 @@ asyncio::Coro<> tp_serve_forever_twice() {
     EXPECT_NE(what.find("is closed"), std::string::npos) << what;
 }
 
-TEST(TpServer, ServeForeverTwiceOrOnAClosedServerIsRuntimeError) { tps_run_checked(tp_serve_forever_twice); }
+TEST(TpServer, ServeForeverTwiceOrOnAClosedServerIsRuntimeError) { tp_run_checked(tp_serve_forever_twice); }
 
 asyncio::Coro<> tp_serve_forever_closed_first() {
     auto& loop = asyncio::get_running_loop();
@@ -408,7 +401,7 @@ asyncio::Coro<> tp_serve_forever_closed_first() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, ServeForeverOnAClosedServer) { tps_run_checked(tp_serve_forever_closed_first); }
+TEST(TpServer, ServeForeverOnAClosedServer) { tp_run_checked(tp_serve_forever_closed_first); }
 
 // ---- start_serving, async with, options
 
@@ -433,7 +426,7 @@ asyncio::Coro<> tp_start_serving_later() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, StartServingFalseThenStartServing) { tps_run_checked(tp_start_serving_later); }
+TEST(TpServer, StartServingFalseThenStartServing) { tp_run_checked(tp_start_serving_later); }
 
 asyncio::Coro<> tp_async_with_server() {
     auto& loop = asyncio::get_running_loop();
@@ -464,7 +457,7 @@ asyncio::Coro<> tp_async_with_server() {
     EXPECT_TRUE(second.sockets().empty());
 }
 
-TEST(TpServer, AsyncWithClosesTheServer) { tps_run_checked(tp_async_with_server); }
+TEST(TpServer, AsyncWithClosesTheServer) { tp_run_checked(tp_async_with_server); }
 
 asyncio::Coro<> tp_reuse_port() {
     auto& loop = asyncio::get_running_loop();
@@ -482,7 +475,7 @@ asyncio::Coro<> tp_reuse_port() {
     co_await second.wait_closed();
 }
 
-TEST(TpServer, ReusePort) { tps_run_checked(tp_reuse_port); }
+TEST(TpServer, ReusePort) { tp_run_checked(tp_reuse_port); }
 
 asyncio::Coro<> tp_server_sock_option() {
     auto& loop = asyncio::get_running_loop();
@@ -508,7 +501,7 @@ asyncio::Coro<> tp_server_sock_option() {
     EXPECT_EQ(outcome, "ValueError");
 }
 
-TEST(TpServer, SockOption) { tps_run_checked(tp_server_sock_option); }
+TEST(TpServer, SockOption) { tp_run_checked(tp_server_sock_option); }
 
 // ---- the factory
 
@@ -542,7 +535,7 @@ asyncio::Coro<> tp_factory_throws() {
     EXPECT_EQ(*calls, 2);
 }
 
-TEST(TpServer, FactoryExceptionIsReportedAndServingGoesOn) { tps_run_checked(tp_factory_throws); }
+TEST(TpServer, FactoryExceptionIsReportedAndServingGoesOn) { tp_run_checked(tp_factory_throws); }
 
 asyncio::Coro<> tp_factory_closes_server() {
     auto& loop = asyncio::get_running_loop();
@@ -577,7 +570,7 @@ asyncio::Coro<> tp_factory_closes_server() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, FactoryClosingTheServerStopsTheAcceptLoop) { tps_run_checked(tp_factory_closes_server); }
+TEST(TpServer, FactoryClosingTheServerStopsTheAcceptLoop) { tp_run_checked(tp_factory_closes_server); }
 
 // ---- many connections
 
@@ -608,7 +601,7 @@ asyncio::Coro<> tp_many_connections() {
     co_await server.wait_closed();
 }
 
-TEST(TpServer, TwoHundredConcurrentConnections) { tps_run_checked(tp_many_connections); }
+TEST(TpServer, TwoHundredConcurrentConnections) { tp_run_checked(tp_many_connections); }
 
 // ---- AF_UNIX
 
@@ -632,7 +625,7 @@ asyncio::Coro<> tp_unix_echo(std::string path) {
 
 TEST(TpServer, UnixServerAndConnection) {
     TpSocketPath path;
-    tps_run_checked([&path] { return tp_unix_echo(path.path); });
+    tp_run_checked([&path] { return tp_unix_echo(path.path); });
 }
 
 TEST(TpServer, UnixServerReplacesAStaleSocketFile) {
@@ -642,7 +635,7 @@ TEST(TpServer, UnixServerReplacesAStaleSocketFile) {
         old.bind(net::Address::unix_path(path.path));
     }  // closed: the file stays behind
     ASSERT_TRUE(tp_path_exists(path.path));
-    tps_run_checked([&path] { return tp_unix_echo(path.path); });
+    tp_run_checked([&path] { return tp_unix_echo(path.path); });
 }
 
 asyncio::Coro<> tp_unix_regular_file(std::string path) {
@@ -670,7 +663,7 @@ TEST(TpServer, UnixServerLeavesOtherFilesAlone) {
     const int fd = ::open(path.path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
     ASSERT_GE(fd, 0);
     ::close(fd);
-    tps_run_checked([&path] { return tp_unix_regular_file(path.path); });
+    tp_run_checked([&path] { return tp_unix_regular_file(path.path); });
     EXPECT_TRUE(tp_path_exists(path.path));  // not removed: not a socket
 }
 
@@ -682,7 +675,7 @@ asyncio::Coro<> tp_unix_refused(std::string path) {
 
 TEST(TpServer, UnixConnectionToNoSocket) {
     TpSocketPath path;
-    tps_run_checked([&path] { return tp_unix_refused(path.path); });
+    tp_run_checked([&path] { return tp_unix_refused(path.path); });
 }
 
 // ---- out of descriptors
@@ -776,7 +769,7 @@ bool tp_ubsan_linked() { return ::dlsym(RTLD_DEFAULT, "__ubsan_handle_dynamic_ty
 // builds without UBSan only.
 void tp_run_emfile(bool close_at_end) {
     if (tp_ubsan_linked()) GTEST_SKIP() << "UBSan's vptr check needs free descriptors (false report)";
-    tps_run_checked([close_at_end] { return tp_emfile(close_at_end); });
+    tp_run_checked([close_at_end] { return tp_emfile(close_at_end); });
 }
 
 TEST(TpServer, AcceptOutOfDescriptorsPausesThenRecovers) { tp_run_emfile(true); }
@@ -800,7 +793,7 @@ asyncio::Coro<> tp_dropped_handle_keeps_serving() {
 }
 
 TEST(TpServer, LoopKeepsAServingServerAndClosingTheLoopLeaksNothing) {
-    tps_run_checked(tp_dropped_handle_keeps_serving);
+    tp_run_checked(tp_dropped_handle_keeps_serving);
 }
 
 }  // namespace

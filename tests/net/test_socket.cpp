@@ -151,6 +151,26 @@ TEST(Socket, CloseTwiceIsHarmless) {
     EXPECT_EQ(s.fileno(), -1);
 }
 
+// Python's repr(sock), as its error messages show it.
+TEST(Socket, ReprIsPythons) {
+    net::Socket unbound(AF_INET, SOCK_DGRAM);
+    const std::string fd = std::to_string(unbound.fileno());
+    EXPECT_EQ(unbound.repr(), "<socket.socket fd=" + fd + ", family=2, type=2, proto=0, laddr=('0.0.0.0', 0)>");
+    net::Socket listener(AF_INET, SOCK_STREAM);
+    listener.bind(net::Address{"127.0.0.1", 0});
+    listener.listen();
+    const int port = listener.getsockname().port;
+    net::Socket client(AF_INET, SOCK_STREAM);
+    client.connect(net::Address{"127.0.0.1", port});
+    const std::string text = client.repr();
+    EXPECT_NE(text.find(", laddr=('127.0.0.1', "), std::string::npos) << text;
+    EXPECT_NE(text.find(", raddr=('127.0.0.1', " + std::to_string(port) + ")>"), std::string::npos) << text;
+    auto [a, b] = net::socketpair();  // unnamed AF_UNIX: no addresses
+    EXPECT_EQ(a.repr(), "<socket.socket fd=" + std::to_string(a.fileno()) + ", family=1, type=1, proto=0>");
+    unbound.close();
+    EXPECT_EQ(unbound.repr(), "<socket.socket [closed] fd=-1, family=2, type=2, proto=0>");
+}
+
 TEST(Socket, EveryOperationOnAClosedSocketIsEBADF) {
     net::Socket s(AF_INET, SOCK_STREAM);
     s.close();

@@ -19,14 +19,6 @@ using concurrence::OSError;
 using concurrence::RuntimeError;
 using concurrence::ValueError;
 
-// Every scenario runs in its own asyncio::run and must leave no descriptor behind.
-template <class Scenario>
-void tp_run_checked(Scenario scenario) {
-    const int fds_before = open_fd_count();
-    asyncio::run(scenario());
-    EXPECT_EQ(open_fd_count(), fds_before);
-}
-
 // ---- order of the callbacks
 
 asyncio::Coro<> tp_order_clean_close() {

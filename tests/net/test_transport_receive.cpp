@@ -18,13 +18,6 @@ namespace {
 
 using namespace tp_support;
 
-template <class Scenario>
-void trc_run_checked(Scenario scenario) {
-    const int fds_before = open_fd_count();
-    asyncio::run(scenario());
-    EXPECT_EQ(open_fd_count(), fds_before);
-}
-
 // Echoes, but reads nothing until the test resumes it.
 struct TrcPausedEcho : TpRecorder {
     void connection_made(asyncio::Transport& t) override {
@@ -88,7 +81,7 @@ asyncio::Coro<> trc_more_connections_than_buffers() {
     EXPECT_TRUE(lost);
 }
 
-TEST(TrcTransport, MoreConnectionsWithDataThanReceiveBuffers) { trc_run_checked(trc_more_connections_than_buffers); }
+TEST(TrcTransport, MoreConnectionsWithDataThanReceiveBuffers) { tp_run_checked(trc_more_connections_than_buffers); }
 
 // pause_reading from another task, then the peer sends at once: on io_uring the receive in
 // the kernel may read it before the cancel lands; it is kept, not delivered, until resume.
@@ -116,7 +109,7 @@ asyncio::Coro<> trc_pause_from_outside() {
     EXPECT_EQ(c.proto->events, (std::vector<std::string>{"made", "data", "eof", "lost"}));
 }
 
-TEST(TrcTransport, PauseFromOutsideWhileDataArrivesLosesNothing) { trc_run_checked(trc_pause_from_outside); }
+TEST(TrcTransport, PauseFromOutsideWhileDataArrivesLosesNothing) { tp_run_checked(trc_pause_from_outside); }
 
 // Pauses in every data_received (a slow consumer), and remembers the largest piece it got.
 struct TrcPausingRecorder : TpRecorder {
@@ -151,7 +144,7 @@ asyncio::Coro<> trc_bulk_to_a_pausing_protocol() {
     EXPECT_GT(rec->data_calls, 16);  // it really paused: more than 16 reads of 256 KiB
 }
 
-TEST(TrcTransport, BulkToAProtocolThatPausesAfterEveryPiece) { trc_run_checked(trc_bulk_to_a_pausing_protocol); }
+TEST(TrcTransport, BulkToAProtocolThatPausesAfterEveryPiece) { tp_run_checked(trc_bulk_to_a_pausing_protocol); }
 
 // Closed (or aborted) while paused with data read but not delivered: nothing is delivered,
 // the socket closes, no descriptor or buffer is left behind.
@@ -176,8 +169,8 @@ asyncio::Coro<> trc_close_paused(bool abort) {
 asyncio::Coro<> trc_close_paused_with_close() { co_await trc_close_paused(false); }
 asyncio::Coro<> trc_close_paused_with_abort() { co_await trc_close_paused(true); }
 
-TEST(TrcTransport, ClosingAPausedTransportWithUnreadDataLeaksNothing) { trc_run_checked(trc_close_paused_with_close); }
-TEST(TrcTransport, AbortingAPausedTransportWithUnreadDataLeaksNothing) { trc_run_checked(trc_close_paused_with_abort); }
+TEST(TrcTransport, ClosingAPausedTransportWithUnreadDataLeaksNothing) { tp_run_checked(trc_close_paused_with_close); }
+TEST(TrcTransport, AbortingAPausedTransportWithUnreadDataLeaksNothing) { tp_run_checked(trc_close_paused_with_abort); }
 
 // The loop closes while transports wait in the kernel with receives armed, one of them
 // paused with data held: the loop's close lets go of all, nothing leaks.

@@ -1,7 +1,9 @@
-// Helpers of the transport and server tests (test_transport.cpp, test_server.cpp): a protocol
+// Helpers of the transport and server tests (test_transport*.cpp, test_server.cpp, ...): a protocol
 // that records its callbacks, waits bounded by a generous limit (never asserted as a time),
 // and raw peer sockets.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +73,14 @@ public:
 };
 
 inline std::shared_ptr<TpRecorder> tp_make_recorder() { return std::make_shared<TpRecorder>(); }
+
+// Every scenario runs in its own asyncio::run and must leave no descriptor behind.
+template <class Scenario>
+void tp_run_checked(Scenario scenario) {
+    const int fds_before = open_fd_count();
+    asyncio::run(scenario());
+    EXPECT_EQ(open_fd_count(), fds_before);
+}
 
 // Echoes what it receives; counts the connections it served.
 class TpEcho : public asyncio::Protocol {

@@ -128,6 +128,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// asyncio.SendfileNotAvailableError: the system's sendfile cannot send this file on this
+// socket (a RuntimeError, as in Python); sock_sendfile falls back to reading and sending.
+class SendfileNotAvailableError : public RuntimeError {
+public:
+    using RuntimeError::RuntimeError;
+};
+
 }  // namespace asyncio
 
 namespace threading {

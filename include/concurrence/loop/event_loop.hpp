@@ -232,6 +232,12 @@ public:
     Coro<std::size_t> sock_sendto(net::Socket& sock, std::string data, net::Address address);
     Coro<void> sock_connect(net::Socket& sock, net::Address address);
     Coro<std::pair<net::Socket, net::Address>> sock_accept(net::Socket& sock);
+    // Python's loop.sock_sendfile: sends `count` bytes (all, if none) of the open file `file`
+    // from `offset` with the system's sendfile, or by reading and sending if that is not
+    // available (SendfileNotAvailableError if `fallback` is false). Returns the bytes sent and
+    // leaves the file's position after them.
+    Coro<std::size_t> sock_sendfile(net::Socket& sock, int file, std::int64_t offset = 0,
+                                    std::optional<std::int64_t> count = std::nullopt, bool fallback = true);
     // Python's loop.getaddrinfo / getnameinfo: the blocking calls, in the default executor.
     Coro<std::vector<net::AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0, int type = 0,
                                                  int proto = 0, int flags = 0);
@@ -248,6 +254,9 @@ public:
     auto create_unix_connection(ProtocolFactory factory, std::string path, net::ConnectionOptions options);
     template <class ProtocolFactory>
     auto create_unix_connection(ProtocolFactory factory, std::string path);
+    // A transport for a stream socket accepted outside the loop: (transport, protocol).
+    template <class ProtocolFactory>
+    auto connect_accepted_socket(ProtocolFactory factory, net::Socket sock);
     template <class ProtocolFactory>
     Coro<Server> create_server(ProtocolFactory factory, std::string host, int port, net::ServerOptions options);
     template <class ProtocolFactory>

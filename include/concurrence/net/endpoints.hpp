@@ -5,6 +5,7 @@
 //
 //   auto [transport, protocol] = co_await loop.create_connection(
 //       [] { return std::make_shared<EchoClient>(); }, "127.0.0.1", 8888);
+//   auto [transport, protocol] = co_await loop.connect_accepted_socket(factory, std::move(accepted));
 //   asyncio::Server server = co_await loop.create_server(
 //       [] { return std::make_shared<EchoServer>(); }, "127.0.0.1", 8888);
 //
@@ -41,6 +42,9 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_stream_transport(asyncio
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_unix_transport(asyncio::EventLoop& loop,
                                                                        ProtocolFactory factory, std::string path,
                                                                        ConnectionOptions options);
+// Python's connect_accepted_socket (and create_connection's sock=): a connected stream socket.
+asyncio::Coro<std::shared_ptr<asyncio::Transport>> adopt_stream_transport(asyncio::EventLoop& loop,
+                                                                          ProtocolFactory factory, Socket sock);
 asyncio::Coro<asyncio::Server> open_server(asyncio::EventLoop& loop, ProtocolFactory factory, std::string host,
                                            int port, ServerOptions options);
 asyncio::Coro<asyncio::Server> open_unix_server(asyncio::EventLoop& loop, ProtocolFactory factory,
@@ -108,6 +112,14 @@ auto EventLoop::create_unix_connection(ProtocolFactory factory, std::string path
                                          return net::detail::open_unix_transport(*this, std::move(f), std::move(path),
                                                                                  std::move(options));
                                      });
+}
+
+template <class ProtocolFactory>
+auto EventLoop::connect_accepted_socket(ProtocolFactory factory, net::Socket sock) {
+    net::detail::check_protocol_factory<ProtocolFactory>();
+    return net::detail::connect_with(std::move(factory), [this, sock = std::move(sock)](auto f) mutable {
+        return net::detail::adopt_stream_transport(*this, std::move(f), std::move(sock));
+    });
 }
 
 template <class ProtocolFactory>

@@ -50,6 +50,8 @@ public:
     void close() noexcept;
     // Gives the descriptor up without closing it.
     int detach() noexcept;
+    // Python's repr(sock): <socket.socket fd=3, family=2, type=1, proto=0, laddr=('0.0.0.0', 0)>.
+    std::string repr() const;
 
     void setblocking(bool blocking);
     bool getblocking() const noexcept { return blocking_; }
