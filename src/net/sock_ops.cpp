@@ -65,6 +65,19 @@ Coro<std::pair<std::string, net::Address>> EventLoop::sock_recvfrom(net::Socket&
     }
 }
 
+Coro<std::pair<std::size_t, net::Address>> EventLoop::sock_recvfrom_into(net::Socket& sock, std::span<char> buffer,
+                                                                         std::size_t nbytes) {
+    check_nonblocking(sock);
+    for (;;) {
+        try {
+            co_return sock.recvfrom_into(buffer, nbytes);
+        } catch (const BlockingIOError& e) {
+            if (!would_block(e)) throw;
+        }
+        co_await ready(*this, sock, false);
+    }
+}
+
 Coro<void> EventLoop::sock_sendall(net::Socket& sock, std::string data) {
     check_nonblocking(sock);
     std::string_view left = data;

@@ -164,6 +164,18 @@ std::pair<std::string, Address> Socket::recvfrom(std::size_t bufsize, int flags)
     return {std::move(data), detail::from_raw(raw.get(), raw.length)};
 }
 
+std::pair<std::size_t, Address> Socket::recvfrom_into(std::span<char> buffer, std::size_t nbytes, int flags) {
+    if (nbytes > buffer.size()) throw ValueError("nbytes is greater than the length of the buffer");
+    if (nbytes == 0) nbytes = buffer.size();
+    check_open();
+    detail::RawAddress raw;
+    raw.length = sizeof raw.storage;
+    const ssize_t n =
+        retry_eintr([&] { return ::recvfrom(fd_, buffer.data(), nbytes, flags, raw.get(), &raw.length); });
+    if (n < 0) fail();
+    return {static_cast<std::size_t>(n), detail::from_raw(raw.get(), raw.length)};
+}
+
 std::size_t Socket::send(std::string_view data, int flags) {
     check_open();
     const ssize_t n = retry_eintr([&] { return ::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });

@@ -247,6 +247,37 @@ TEST(SockOpsMore, UdpSendtoAndRecvfrom) {
     EXPECT_EQ(got.second, sender.getsockname());
 }
 
+// Python 3.11's sock_recvfrom_into: (bytes received, sender); nbytes caps one datagram (the
+// rest of it is lost, as recvfrom's), and may not exceed the buffer.
+TEST(SockOpsMore, UdpRecvfromInto) {
+    net::Socket receiver = ops_udp_socket();
+    net::Socket sender = ops_udp_socket();
+    auto got = asyncio::run([](net::Socket& r, net::Socket& s) -> asyncio::Coro<std::vector<std::string>> {
+        auto& loop = asyncio::get_running_loop();
+        std::vector<std::string> out;
+        char buffer[16];
+        auto waiting = asyncio::create_task(loop.sock_recvfrom_into(r, std::span<char>(buffer)));
+        co_await asyncio::sleep(0);
+        EXPECT_FALSE(waiting.done());  // nothing sent yet: it waits
+        co_await loop.sock_sendto(s, "datagram", r.getsockname());
+        auto [n, from] = co_await waiting;
+        EXPECT_EQ(from, s.getsockname());
+        EXPECT_FALSE(loop.remove_reader(r.fileno()));
+        out.emplace_back(buffer, n);
+        co_await loop.sock_sendto(s, "truncated datagram", r.getsockname());
+        auto [m, from2] = co_await loop.sock_recvfrom_into(r, std::span<char>(buffer), 5);
+        out.emplace_back(buffer, m);
+        try {
+            co_await loop.sock_recvfrom_into(r, std::span<char>(buffer), 17);
+            out.emplace_back("no error");
+        } catch (const concurrence::ValueError& e) {
+            out.emplace_back(e.what());
+        }
+        co_return out;
+    }(receiver, sender));
+    EXPECT_EQ(got, (std::vector<std::string>{"datagram", "trunc", "nbytes is greater than the length of the buffer"}));
+}
+
 TEST(SockOpsMore, UdpOverAUnixDatagramPair) {
     auto [a, b] = ops_nonblocking_pair(SOCK_DGRAM);
     auto got = asyncio::run([](net::Socket& x, net::Socket& y) -> asyncio::Coro<std::vector<std::string>> {
@@ -474,6 +505,11 @@ TEST(SockOpsMore, CancelledRecvIntoAndRecvfromLeaveNoReader) {
         const std::string from_outcome = co_await from;
         EXPECT_EQ(into_outcome, "CancelledError");
         EXPECT_EQ(from_outcome, "CancelledError");
+        auto from_into = asyncio::create_task(outcome_of(loop.sock_recvfrom_into(u, std::span<char>(buffer))));
+        co_await asyncio::sleep(0);
+        from_into.cancel();
+        const std::string from_into_outcome = co_await from_into;
+        EXPECT_EQ(from_into_outcome, "CancelledError");
         EXPECT_FALSE(loop.remove_reader(y.fileno()));
         EXPECT_FALSE(loop.remove_reader(u.fileno()));
         net::Socket sender(AF_INET, SOCK_DGRAM);
@@ -620,13 +656,14 @@ TEST(SockOpsMore, EveryOperationRefusesABlockingSocket) {
         out.push_back(co_await outcome_of(loop.sock_recv(x, 1)));
         out.push_back(co_await outcome_of(loop.sock_recv_into(x, std::span<char>(buffer))));
         out.push_back(co_await outcome_of(loop.sock_recvfrom(u, 1)));
+        out.push_back(co_await outcome_of(loop.sock_recvfrom_into(u, std::span<char>(buffer))));
         out.push_back(co_await outcome_of(loop.sock_sendall(x, "x")));
         out.push_back(co_await outcome_of(loop.sock_sendto(u, "x", {"127.0.0.1", 9})));
         out.push_back(co_await outcome_of(loop.sock_connect(t, {"127.0.0.1", 9})));
         out.push_back(co_await outcome_of(loop.sock_accept(t)));
         co_return out;
     }(a, udp, tcp));
-    EXPECT_EQ(outcomes, std::vector<std::string>(7, "ValueError"));
+    EXPECT_EQ(outcomes, std::vector<std::string>(8, "ValueError"));
 }
 
 TEST(SockOpsMore, EveryOperationOnAClosedSocketIsEBADF) {
@@ -640,6 +677,7 @@ TEST(SockOpsMore, EveryOperationOnAClosedSocketIsEBADF) {
         out.push_back(co_await outcome_of(loop.sock_recv(c, 1)));
         out.push_back(co_await outcome_of(loop.sock_recv_into(c, std::span<char>(buffer))));
         out.push_back(co_await outcome_of(loop.sock_recvfrom(c, 1)));
+        out.push_back(co_await outcome_of(loop.sock_recvfrom_into(c, std::span<char>(buffer))));
         out.push_back(co_await outcome_of(loop.sock_sendall(c, "x")));
         out.push_back(co_await outcome_of(loop.sock_sendall(c, "")));
         out.push_back(co_await outcome_of(loop.sock_sendto(c, "x", {"127.0.0.1", 9})));
@@ -647,7 +685,7 @@ TEST(SockOpsMore, EveryOperationOnAClosedSocketIsEBADF) {
         out.push_back(co_await outcome_of(loop.sock_accept(c)));
         co_return out;
     }(closed));
-    EXPECT_EQ(outcomes, std::vector<std::string>(8, "OSError " + std::to_string(EBADF)));
+    EXPECT_EQ(outcomes, std::vector<std::string>(9, "OSError " + std::to_string(EBADF)));
 }
 
 // ---- the loop's resolver

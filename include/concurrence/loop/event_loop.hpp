@@ -228,6 +228,9 @@ public:
     Coro<std::string> sock_recv(net::Socket& sock, std::size_t nbytes);
     Coro<std::size_t> sock_recv_into(net::Socket& sock, std::span<char> buffer);
     Coro<std::pair<std::string, net::Address>> sock_recvfrom(net::Socket& sock, std::size_t bufsize);
+    // (bytes received, sender): one datagram of up to nbytes (0: the buffer's size) into buffer.
+    Coro<std::pair<std::size_t, net::Address>> sock_recvfrom_into(net::Socket& sock, std::span<char> buffer,
+                                                                  std::size_t nbytes = 0);
     Coro<void> sock_sendall(net::Socket& sock, std::string data);
     Coro<std::size_t> sock_sendto(net::Socket& sock, std::string data, net::Address address);
     Coro<void> sock_connect(net::Socket& sock, net::Address address);

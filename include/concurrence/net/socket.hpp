@@ -67,6 +67,9 @@ public:
     std::string recv(std::size_t bufsize, int flags = 0);
     std::size_t recv_into(std::span<char> buffer, int flags = 0);
     std::pair<std::string, Address> recvfrom(std::size_t bufsize, int flags = 0);
+    // Python's recvfrom_into(buffer, nbytes=0): up to nbytes (0: the buffer's size) into buffer;
+    // ValueError("nbytes is greater than the length of the buffer").
+    std::pair<std::size_t, Address> recvfrom_into(std::span<char> buffer, std::size_t nbytes = 0, int flags = 0);
     std::size_t send(std::string_view data, int flags = 0);
     void sendall(std::string_view data, int flags = 0);
     std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
