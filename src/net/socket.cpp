@@ -155,23 +155,21 @@ std::size_t Socket::recv_into(std::span<char> buffer, int flags) {
 std::pair<std::string, Address> Socket::recvfrom(std::size_t bufsize, int flags) {
     check_open();
     std::string data(bufsize, '\0');
-    detail::RawAddress raw;
-    raw.length = sizeof raw.storage;
-    const ssize_t n =
-        retry_eintr([&] { return ::recvfrom(fd_, data.data(), data.size(), flags, raw.get(), &raw.length); });
-    if (n < 0) fail();
-    data.resize(static_cast<std::size_t>(n));
-    return {std::move(data), detail::from_raw(raw.get(), raw.length)};
+    auto [n, address] = receive_from(data.data(), data.size(), flags);
+    data.resize(n);
+    return {std::move(data), std::move(address)};
 }
 
 std::pair<std::size_t, Address> Socket::recvfrom_into(std::span<char> buffer, std::size_t nbytes, int flags) {
     if (nbytes > buffer.size()) throw ValueError("nbytes is greater than the length of the buffer");
-    if (nbytes == 0) nbytes = buffer.size();
     check_open();
+    return receive_from(buffer.data(), nbytes == 0 ? buffer.size() : nbytes, flags);
+}
+
+std::pair<std::size_t, Address> Socket::receive_from(char* data, std::size_t size, int flags) {
     detail::RawAddress raw;
     raw.length = sizeof raw.storage;
-    const ssize_t n =
-        retry_eintr([&] { return ::recvfrom(fd_, buffer.data(), nbytes, flags, raw.get(), &raw.length); });
+    const ssize_t n = retry_eintr([&] { return ::recvfrom(fd_, data, size, flags, raw.get(), &raw.length); });
     if (n < 0) fail();
     return {static_cast<std::size_t>(n), detail::from_raw(raw.get(), raw.length)};
 }

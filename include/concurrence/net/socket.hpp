@@ -82,6 +82,8 @@ public:
 
 private:
     void check_open() const;
+    // recvfrom(2) into [data, data + size): what recvfrom and recvfrom_into share.
+    std::pair<std::size_t, Address> receive_from(char* data, std::size_t size, int flags);
     int fd_ = -1;
     int family_ = 0;
     int type_ = 0;
