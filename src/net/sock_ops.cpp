@@ -145,10 +145,12 @@ namespace {
 // Python's _sock_sendfile_update_filepos: a file something was sent from is left after it.
 struct FilePositionAfterSent {
     int file;
-    std::int64_t offset;  // where the next byte would be read
+    std::int64_t start;  // the offset the send began at
     std::size_t sent = 0;
+    // Where the next byte would be read.
+    std::int64_t next() const { return start + static_cast<std::int64_t>(sent); }
     ~FilePositionAfterSent() {
-        if (sent > 0) ::lseek(file, static_cast<off_t>(offset), SEEK_SET);
+        if (sent > 0) ::lseek(file, static_cast<off_t>(next()), SEEK_SET);
     }
 };
 
@@ -178,7 +180,7 @@ Coro<std::size_t> sendfile_native(EventLoop& loop, net::Socket& sock, int file, 
             block = *count - static_cast<std::int64_t>(position.sent);
             if (block <= 0) break;
         }
-        off_t from = static_cast<off_t>(position.offset);
+        off_t from = static_cast<off_t>(position.next());
         const ssize_t sent =
             ::sendfile(sock.fileno(), file, &from, static_cast<std::size_t>(std::min<std::int64_t>(block, 1 << 30)));
         if (sent < 0) {
@@ -192,7 +194,6 @@ Coro<std::size_t> sendfile_native(EventLoop& loop, net::Socket& sock, int file, 
             throw_os_error(err);
         }
         if (sent == 0) break;  // the end of the file
-        position.offset += sent;
         position.sent += static_cast<std::size_t>(sent);
         co_await ready(loop, sock, true);
     }
@@ -218,7 +219,6 @@ Coro<std::size_t> sendfile_fallback(EventLoop& loop, net::Socket& sock, int file
         if (got < 0) throw_os_error(static_cast<int>(-got));
         if (got == 0) break;
         co_await loop.sock_sendall(sock, buffer->substr(0, static_cast<std::size_t>(got)));
-        position.offset += got;
         position.sent += static_cast<std::size_t>(got);
     }
     co_return position.sent;
