@@ -3,6 +3,7 @@
 #include "concurrence/task/future.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/datagram_transport.hpp"
+#include "net/pipe_transport.hpp"
 #include "net/socket_transport.hpp"
 
 namespace concurrence::net::detail {
@@ -53,7 +54,7 @@ void SelectorTransport<D, I, P>::start(std::function<void()> made, std::function
         } catch (...) {
             self->loop_.call_exception_handler({D::connection_made_error, std::current_exception()});
         }
-        if (self->is_reading()) {
+        if (!self->closing_ && !self->paused_) {  // (not is_reading(): a write pipe's says no)
             self->watching_reads_ = true;
             if (self->derived().wants_read()) self->schedule_step();
         }
@@ -198,5 +199,6 @@ void SelectorTransport<D, I, P>::call_connection_lost(std::exception_ptr exc) {
 // The transports built on it.
 template class SelectorTransport<SocketTransport, asyncio::Transport, asyncio::Protocol>;
 template class SelectorTransport<DatagramSocketTransport, asyncio::DatagramTransport, asyncio::DatagramProtocol>;
+template class SelectorTransport<PipeTransport, asyncio::Transport, asyncio::Protocol>;
 
 }  // namespace concurrence::net::detail

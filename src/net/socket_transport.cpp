@@ -96,9 +96,8 @@ void SocketTransport::write(std::string_view data) {
 }
 
 void SocketTransport::write_ready() {
-    const ssize_t n = retry_eintr([&] {
-        return ::send(sock_.fileno(), buffer_.data() + sent_, buffer_.size() - sent_, MSG_NOSIGNAL);
-    });
+    const ssize_t n =
+        retry_eintr([&] { return ::send(sock_.fileno(), buffer_.pending(), buffer_.size(), MSG_NOSIGNAL); });
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_writable();
@@ -109,17 +108,10 @@ void SocketTransport::write_ready() {
         fatal_error(exc, "Fatal write error on socket transport");
         return;
     }
-    sent_ += static_cast<std::size_t>(n);
-    if (get_write_buffer_size() > 0) {
-        wait_writable();
-        if (sent_ >= 64 * 1024 && 2 * sent_ >= buffer_.size()) {  // drop the sent prefix now and then
-            buffer_.erase(0, sent_);
-            sent_ = 0;
-        }
-    }
+    buffer_.consume(static_cast<std::size_t>(n));
+    if (get_write_buffer_size() > 0) wait_writable();
     limits_.maybe_resume(get_write_buffer_size(), *protocol_, loop_);
     if (get_write_buffer_size() > 0) return;
-    clear_write_buffer();
     stop_waiting_writable();
     if (closing_) {
         call_connection_lost(nullptr);

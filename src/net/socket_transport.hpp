@@ -32,6 +32,7 @@
 #include "concurrence/net/socket.hpp"
 #include "concurrence/net/transport.hpp"
 #include "net/selector_transport.hpp"
+#include "net/write_buffer.hpp"
 
 namespace concurrence::net::detail {
 
@@ -46,7 +47,7 @@ public:
     void write(std::string_view data) override;
     void write_eof() override;
     bool can_write_eof() const override { return true; }
-    std::size_t get_write_buffer_size() const override { return buffer_.size() - sent_; }
+    std::size_t get_write_buffer_size() const override { return buffer_.size(); }
 
 private:
     using Base = SelectorTransport<SocketTransport, asyncio::Transport, asyncio::Protocol>;
@@ -67,10 +68,7 @@ private:
             read_ready();
         if (wants_write()) write_ready();
     }
-    void clear_write_buffer() {
-        buffer_.clear();
-        sent_ = 0;
-    }
+    void clear_write_buffer() { buffer_.clear(); }
     void read_ready();
     std::size_t read_once();
     void deliver(std::string_view data);  // data_received, its exception ending the connection
@@ -89,8 +87,7 @@ private:
 
     static constexpr int no_end = 1;  // held_end_ when no end of stream or error is held
 
-    std::string buffer_;  // the write buffer: buffer_[sent_..] is still to send
-    std::size_t sent_ = 0;
+    WriteBuffer buffer_;
     bool eof_ = false;  // write_eof() called
     const bool completions_;       // reads by the poller's completions (io_uring)
     bool receive_armed_ = false;   // a receive is in the kernel (maybe being cancelled)

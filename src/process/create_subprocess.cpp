@@ -13,7 +13,7 @@
 #include "process/child_watch.hpp"
 #include "process/owned_fd.hpp"
 #include "process/spawn.hpp"
-#include "streams/stream_protocol.hpp"
+#include "streams/writer_state.hpp"
 
 namespace concurrence::asyncio {
 
@@ -56,9 +56,9 @@ void plumb(int i, const std::optional<Stdio>& choice, Plumbing& pipes, subproces
 }
 
 // A stream over the parent's end of a pipe (the same transport and protocol as a connection).
-Coro<std::shared_ptr<detail::StreamProtocol>> connect_pipe(EventLoop& loop, net::Socket end, std::size_t limit,
+Coro<std::shared_ptr<StreamReaderProtocol>> connect_pipe(EventLoop& loop, net::Socket end, std::size_t limit,
                                                            std::shared_ptr<Transport>& transport) {
-    auto factory = [&loop, limit] { return std::make_shared<detail::StreamProtocol>(loop, StreamReader(limit)); };
+    auto factory = [&loop, limit] { return std::make_shared<StreamReaderProtocol>(loop, StreamReader(limit)); };
     net::ConnectionOptions options{.sock = std::move(end)};
     auto made = co_await loop.create_unix_connection(std::move(factory), "", std::move(options));
     transport = std::move(made.first);

@@ -1,16 +1,16 @@
-// asyncio.open_connection / start_server and the AF_UNIX forms: a StreamProtocol per
+// asyncio.open_connection / start_server and the AF_UNIX forms: a StreamReaderProtocol per
 // connection on the loop's transports.
 #include "concurrence/base/errors.hpp"
 #include "concurrence/net/endpoints.hpp"
 #include "concurrence/streams/streams.hpp"
 #include "concurrence/task/task.hpp"
-#include "streams/stream_protocol.hpp"
+#include "streams/writer_state.hpp"
 
 namespace concurrence::asyncio {
 
 namespace {
 
-using ProtocolMade = std::pair<std::shared_ptr<Transport>, std::shared_ptr<detail::StreamProtocol>>;
+using ProtocolMade = std::pair<std::shared_ptr<Transport>, std::shared_ptr<StreamReaderProtocol>>;
 
 std::pair<StreamReader, StreamWriter> streams_of(ProtocolMade made) {
     StreamReader reader = made.second->reader();
@@ -22,13 +22,13 @@ std::pair<StreamReader, StreamWriter> streams_of(ProtocolMade made) {
 // before connecting, as Python's open_connection does, so that a bad limit raises ValueError
 // before a connection is opened for nothing.
 auto client_factory(EventLoop& loop, StreamReader reader) {
-    return [&loop, reader] { return std::make_shared<detail::StreamProtocol>(loop, reader); };
+    return [&loop, reader] { return std::make_shared<StreamReaderProtocol>(loop, reader); };
 }
 
 // The factory of a server: a fresh reader and the callback per connection.
 auto server_factory(EventLoop& loop, std::size_t limit, ClientConnected callback) {
     return [&loop, limit, callback = std::move(callback)] {
-        return std::make_shared<detail::StreamProtocol>(loop, StreamReader(limit), callback);
+        return std::make_shared<StreamReaderProtocol>(loop, StreamReader(limit), callback);
     };
 }
 

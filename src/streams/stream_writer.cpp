@@ -3,7 +3,7 @@
 
 #include "concurrence/task/sleep.hpp"
 #include "concurrence/task/task.hpp"
-#include "streams/stream_protocol.hpp"
+#include "streams/writer_state.hpp"
 
 namespace concurrence::asyncio {
 
@@ -23,6 +23,11 @@ Coro<void> drain_stream(WriterPtr s) {
 Coro<void> wait_stream_closed(WriterPtr s) { co_await s->protocol->wait_closed(); }
 
 }  // namespace
+
+StreamWriter::StreamWriter(std::shared_ptr<Transport> transport, std::shared_ptr<StreamReaderProtocol> protocol) {
+    if (!transport || !protocol) throw ValueError("StreamWriter needs a transport and its protocol");
+    s_ = std::make_shared<detail::WriterState>(std::move(transport), std::move(protocol));
+}
 
 void StreamWriter::write(std::string_view data) { s_->transport->write(data); }
 void StreamWriter::write_eof() { s_->transport->write_eof(); }

@@ -27,6 +27,16 @@ subprocess_pipeline)
     [ "$(head -3 "$out" | tr '\n' ' ')" = "apple fig pear " ] || fail "not sorted"
     expect_line "statuses: 0 0"
     ;;
+stdin_streams)
+    # 20,000 lines through a pipe each way: more than a pipe holds
+    # (stdout a pipe too: a regular file is refused, as Python refuses it)
+    seq 20000 | sed 's/^/line /' | timeout 60 "$prog" 2>&1 | cat >"$out"
+    [ "${PIPESTATUS[2]}" = 0 ] || fail "exit status ${PIPESTATUS[2]}"
+    expect_line "1: LINE 1"
+    expect_line "20000: LINE 20000"
+    [ "$(tail -1 "$out")" = "20000 lines" ] || fail "the count is not last"
+    [ "$(wc -l <"$out")" = 20001 ] || fail "lines lost or added"
+    ;;
 sigterm_shutdown)
     "$prog" >"$out" 2>&1 &
     pid=$!

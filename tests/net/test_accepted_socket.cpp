@@ -80,13 +80,7 @@ asyncio::Coro<> accepted_cancelled_before_made() {
     auto task = asyncio::create_task(loop.connect_accepted_socket(tp_make_recorder, std::move(server_side)));
     co_await asyncio::sleep(0);  // the task starts and waits for connection_made
     EXPECT_FALSE(task.done());
-    task.cancel();
-    bool cancelled = false;
-    try {
-        co_await task;
-    } catch (const asyncio::CancelledError&) {
-        cancelled = true;
-    }
+    const bool cancelled = co_await tp_cancel_and_wait(std::move(task));
     EXPECT_TRUE(cancelled);
     const std::string rest = co_await tp_recv_all(client);
     EXPECT_EQ(rest, "");

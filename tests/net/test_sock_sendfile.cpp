@@ -11,10 +11,12 @@
 #include <string>
 
 #include "net_support.hpp"
+#include "tp_support.hpp"
 
 namespace {
 
 using namespace net_tests;
+using tp_support::tp_cancel_and_wait;
 using concurrence::OSError;
 using concurrence::ValueError;
 using concurrence::asyncio::SendfileNotAvailableError;
@@ -221,13 +223,7 @@ TEST(SockSendfile, CancelledLeavesThePositionAfterWhatWasSent) {
         // which never happens (nobody reads), however long this takes.
         for (int i = 0; i < 5; ++i) co_await asyncio::sleep(0.001);
         EXPECT_FALSE(sending.done());
-        sending.cancel();
-        bool cancelled = false;
-        try {
-            co_await sending;
-        } catch (const asyncio::CancelledError&) {
-            cancelled = true;
-        }
+        const bool cancelled = co_await tp_cancel_and_wait(std::move(sending));
         EXPECT_TRUE(cancelled);
         p.sender.close();
         co_return co_await read_to_eof(p.receiver);

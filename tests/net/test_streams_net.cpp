@@ -11,7 +11,7 @@
 
 #include "net_support.hpp"
 #include "streams/reader_state.hpp"
-#include "streams/stream_protocol.hpp"
+#include "streams/writer_state.hpp"
 
 namespace {
 
@@ -339,12 +339,12 @@ TEST(StreamNetTest, DrainRaises) {
     EXPECT_EQ(open_fd_count(), fds_before);
 }
 
-asyncio::Coro<int> stm_drainer(asyncio::detail::StreamProtocol& protocol) {
+asyncio::Coro<int> stm_drainer(asyncio::StreamReaderProtocol& protocol) {
     co_await protocol.drain_helper();
     co_return 1;
 }
 
-asyncio::Coro<int> stm_multiple_drain(asyncio::detail::StreamProtocol& protocol) {
+asyncio::Coro<int> stm_multiple_drain(asyncio::StreamReaderProtocol& protocol) {
     protocol.pause_writing();
     asyncio::get_running_loop().call_later(0.01, [&protocol] { protocol.resume_writing(); });
     std::vector<asyncio::Coro<int>> drainers;
@@ -358,11 +358,11 @@ asyncio::Coro<int> stm_multiple_drain(asyncio::detail::StreamProtocol& protocol)
 TEST(StreamNetTest, MultipleDrain) {
     // gh-74116: every writer waiting in drain() wakes when writing resumes.
     asyncio::EventLoop loop;
-    auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, asyncio::StreamReader());
+    auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, asyncio::StreamReader());
     EXPECT_EQ(loop.run_until_complete(stm_multiple_drain(*protocol)), 10);
 }
 
-asyncio::Coro<std::vector<std::string>> stm_drain_outcomes_when_lost(asyncio::detail::StreamProtocol& protocol,
+asyncio::Coro<std::vector<std::string>> stm_drain_outcomes_when_lost(asyncio::StreamReaderProtocol& protocol,
                                                                      std::exception_ptr exc) {
     protocol.pause_writing();
     std::vector<asyncio::Task<std::string>> drains;
@@ -379,19 +379,19 @@ asyncio::Coro<std::vector<std::string>> stm_drain_outcomes_when_lost(asyncio::de
 TEST(StreamNetTest, ConnectionLostWakesPausedDrains) {
     {
         asyncio::EventLoop loop;
-        auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, asyncio::StreamReader());
+        auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, asyncio::StreamReader());
         EXPECT_EQ(loop.run_until_complete(stm_drain_outcomes_when_lost(*protocol, nullptr)),
                   (std::vector<std::string>{"ok", "ok", "ok", "OSError 104"}));
     }
     {
         asyncio::EventLoop loop;
-        auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, asyncio::StreamReader());
+        auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, asyncio::StreamReader());
         EXPECT_EQ(loop.run_until_complete(stm_drain_outcomes_when_lost(*protocol, concurrence::os_error(EPIPE))),
                   (std::vector<std::string>{"OSError 32", "OSError 32", "OSError 32", "OSError 104"}));
     }
 }
 
-asyncio::Coro<std::string> stm_drain_helper_message(asyncio::detail::StreamProtocol& protocol) {
+asyncio::Coro<std::string> stm_drain_helper_message(asyncio::StreamReaderProtocol& protocol) {
     try {
         co_await protocol.drain_helper();
     } catch (const concurrence::ConnectionResetError& e) {
@@ -405,7 +405,7 @@ TEST(StreamNetTest, StreamReaderProtocolConstructor) {
     // given (the same stream), and drain after connection_lost says "Connection lost".
     asyncio::EventLoop loop;
     asyncio::StreamReader reader(100);
-    auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, reader);
+    auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, reader);
     EXPECT_EQ(&protocol->reader().state(), &reader.state());
     protocol->data_received("data");
     EXPECT_TRUE(protocol->eof_received());  // keep the transport open: this side may still write
@@ -415,13 +415,13 @@ TEST(StreamNetTest, StreamReaderProtocolConstructor) {
     EXPECT_EQ(loop.run_until_complete(stm_drain_helper_message(*protocol)), "Connection lost");
 }
 
-asyncio::Coro<std::string> stm_wait_closed_outcome(std::shared_ptr<asyncio::detail::StreamProtocol> protocol) {
+asyncio::Coro<std::string> stm_wait_closed_outcome(std::shared_ptr<asyncio::StreamReaderProtocol> protocol) {
     co_return co_await outcome_of(protocol->wait_closed());
 }
 
 TEST(StreamNetTest, WaitClosedRethrowsTheConnectionError) {
     asyncio::EventLoop loop;
-    auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, asyncio::StreamReader());
+    auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, asyncio::StreamReader());
     auto before = loop.create_task(stm_wait_closed_outcome(protocol));
     run_one_iteration(loop);
     protocol->connection_lost(concurrence::os_error(ECONNRESET));
@@ -431,7 +431,7 @@ TEST(StreamNetTest, WaitClosedRethrowsTheConnectionError) {
     EXPECT_EQ(loop.run_until_complete(stm_wait_closed_outcome(protocol)), "OSError 104");
 }
 
-asyncio::Coro<std::string> stm_cancel_waits_repeatedly(asyncio::detail::StreamProtocol& protocol) {
+asyncio::Coro<std::string> stm_cancel_waits_repeatedly(asyncio::StreamReaderProtocol& protocol) {
     protocol.pause_writing();
     for (int i = 0; i < 100; ++i) {
         auto drain = asyncio::create_task(protocol.drain_helper());
@@ -455,7 +455,7 @@ asyncio::Coro<std::string> stm_cancel_waits_repeatedly(asyncio::detail::StreamPr
 
 TEST(StreamNetTest, CancelledDrainsAndWaitClosedDoNotPileUp) {
     asyncio::EventLoop loop;
-    auto protocol = std::make_shared<asyncio::detail::StreamProtocol>(loop, asyncio::StreamReader());
+    auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(loop, asyncio::StreamReader());
     EXPECT_EQ(loop.run_until_complete(stm_cancel_waits_repeatedly(*protocol)), "ok ok");
 }
 

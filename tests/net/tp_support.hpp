@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net_support.hpp"
@@ -81,6 +83,41 @@ void tp_run_checked(Scenario scenario) {
     asyncio::run(scenario());
     EXPECT_EQ(open_fd_count(), fds_before);
 }
+
+// Cancels the task and awaits its end: true if it ended cancelled.
+template <class T>
+asyncio::Coro<bool> tp_cancel_and_wait(asyncio::Task<T> task) {
+    task.cancel();
+    bool cancelled = false;
+    try {
+        co_await task;
+    } catch (const asyncio::CancelledError&) {
+        cancelled = true;
+    }
+    co_return cancelled;
+}
+
+// A pipe's two descriptors (close-on-exec), closed at the end of the scope unless given away.
+struct TpPipe {
+    int read = -1;
+    int write = -1;
+    TpPipe() {
+        int fds[2];
+        EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+        read = fds[0];
+        write = fds[1];
+    }
+    TpPipe(const TpPipe&) = delete;
+    TpPipe& operator=(const TpPipe&) = delete;
+    ~TpPipe() {
+        if (read >= 0) ::close(read);
+        if (write >= 0) ::close(write);
+    }
+    int give_read() { return std::exchange(read, -1); }
+    int give_write() { return std::exchange(write, -1); }
+    void close_read() { ::close(give_read()); }
+    void close_write() { ::close(give_write()); }
+};
 
 // Echoes what it receives; counts the connections it served.
 class TpEcho : public asyncio::Protocol {

@@ -24,6 +24,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Python's NotImplementedError (a RuntimeError there too): an operation this object does not
+// have (e.g. write() on a read pipe's transport).
+class NotImplementedError : public RuntimeError {
+public:
+    using RuntimeError::RuntimeError;
+};
+
 // Python's ValueError: an argument with the right type but a bad value.
 class ValueError : public std::runtime_error {
 public:

@@ -260,6 +260,16 @@ public:
     // A transport for a stream socket accepted outside the loop: (transport, protocol).
     template <class ProtocolFactory>
     auto connect_accepted_socket(ProtocolFactory factory, net::Socket sock);
+    // Python's connect_read_pipe / connect_write_pipe: (transport, protocol) over one end of a
+    // pipe, a FIFO, a socket or a character device (a terminal), made non-blocking. The
+    // transport owns `pipe` and closes it at the end (Python closes the pipe object): pass
+    // ::dup(STDIN_FILENO) to keep stdin. Before the transport exists (ValueError for another
+    // kind of file, OSError for a bad descriptor, the factory's exception), `pipe` is left
+    // alone. The half an end does not have throws NotImplementedError (write() on a read pipe).
+    template <class ProtocolFactory>
+    auto connect_read_pipe(ProtocolFactory factory, int pipe);
+    template <class ProtocolFactory>
+    auto connect_write_pipe(ProtocolFactory factory, int pipe);
     template <class ProtocolFactory>
     Coro<Server> create_server(ProtocolFactory factory, std::string host, int port, net::ServerOptions options);
     template <class ProtocolFactory>

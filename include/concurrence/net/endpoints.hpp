@@ -6,6 +6,7 @@
 //   auto [transport, protocol] = co_await loop.create_connection(
 //       [] { return std::make_shared<EchoClient>(); }, "127.0.0.1", 8888);
 //   auto [transport, protocol] = co_await loop.connect_accepted_socket(factory, std::move(accepted));
+//   auto [transport, protocol] = co_await loop.connect_read_pipe(factory, ::dup(STDIN_FILENO));
 //   asyncio::Server server = co_await loop.create_server(
 //       [] { return std::make_shared<EchoServer>(); }, "127.0.0.1", 8888);
 //
@@ -45,6 +46,10 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_unix_transport(asyncio::
 // Python's connect_accepted_socket (and create_connection's sock=): a connected stream socket.
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> adopt_stream_transport(asyncio::EventLoop& loop,
                                                                           ProtocolFactory factory, Socket sock);
+// Python's connect_read_pipe / connect_write_pipe (src/net/pipes.cpp).
+asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_pipe_transport(asyncio::EventLoop& loop,
+                                                                       ProtocolFactory factory, int fd,
+                                                                       bool write_end);
 asyncio::Coro<asyncio::Server> open_server(asyncio::EventLoop& loop, ProtocolFactory factory, std::string host,
                                            int port, ServerOptions options);
 asyncio::Coro<asyncio::Server> open_unix_server(asyncio::EventLoop& loop, ProtocolFactory factory,
@@ -119,6 +124,22 @@ auto EventLoop::connect_accepted_socket(ProtocolFactory factory, net::Socket soc
     net::detail::check_protocol_factory<ProtocolFactory>();
     return net::detail::connect_with(std::move(factory), [this, sock = std::move(sock)](auto f) mutable {
         return net::detail::adopt_stream_transport(*this, std::move(f), std::move(sock));
+    });
+}
+
+template <class ProtocolFactory>
+auto EventLoop::connect_read_pipe(ProtocolFactory factory, int pipe) {
+    net::detail::check_protocol_factory<ProtocolFactory>();
+    return net::detail::connect_with(std::move(factory), [this, pipe](auto f) {
+        return net::detail::open_pipe_transport(*this, std::move(f), pipe, false);
+    });
+}
+
+template <class ProtocolFactory>
+auto EventLoop::connect_write_pipe(ProtocolFactory factory, int pipe) {
+    net::detail::check_protocol_factory<ProtocolFactory>();
+    return net::detail::connect_with(std::move(factory), [this, pipe](auto f) {
+        return net::detail::open_pipe_transport(*this, std::move(f), pipe, true);
     });
 }
 

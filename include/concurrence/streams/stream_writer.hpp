@@ -22,12 +22,16 @@
 
 namespace concurrence::asyncio {
 
+class StreamReaderProtocol;
 namespace detail {
 struct WriterState;
 }
 
 class StreamWriter {
 public:
+    // Python's StreamWriter(transport, protocol, reader, loop): a writer on a transport made
+    // with a StreamReaderProtocol (e.g. by loop.connect_write_pipe).
+    StreamWriter(std::shared_ptr<Transport> transport, std::shared_ptr<StreamReaderProtocol> protocol);
     explicit StreamWriter(std::shared_ptr<detail::WriterState> state) : s_(std::move(state)) {}
 
     void write(std::string_view data);

@@ -22,13 +22,11 @@
 #include "concurrence/net/options.hpp"
 #include "concurrence/net/server.hpp"
 #include "concurrence/streams/stream_reader.hpp"
+#include "concurrence/streams/stream_reader_protocol.hpp"
 #include "concurrence/streams/stream_writer.hpp"
 #include "concurrence/task/coro.hpp"
 
 namespace concurrence::asyncio {
-
-// What start_server calls per connection: a Coro<void> to run as a task, or nothing.
-using ClientConnected = std::function<Coro<void>(StreamReader, StreamWriter)>;
 
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             std::size_t limit = default_stream_limit,

@@ -1,10 +1,10 @@
-#include "streams/stream_protocol.hpp"
+#include "streams/writer_state.hpp"
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/task/task.hpp"
 #include "streams/reader_state.hpp"
 
-namespace concurrence::asyncio::detail {
+namespace concurrence::asyncio {
 
 namespace {
 
@@ -30,19 +30,22 @@ Coro<void> run_client_connected(EventLoop& loop, Coro<void> body, std::shared_pt
 
 }  // namespace
 
-StreamProtocol::~StreamProtocol() {
+StreamReaderProtocol::StreamReaderProtocol(StreamReader reader, ClientConnected client_connected_cb)
+    : StreamReaderProtocol(get_running_loop(), std::move(reader), std::move(client_connected_cb)) {}
+
+StreamReaderProtocol::~StreamReaderProtocol() {
     // A transport let go of its protocol without connection_lost (its loop closed): the
     // transport may be gone now, and the reader, which can outlive both, must not keep
     // pointing at it (it would resume reading on it).
     if (transport_ && reader_.state().transport == transport_) reader_.set_transport(nullptr);
 }
 
-void StreamProtocol::connection_made(Transport& transport) {
+void StreamReaderProtocol::connection_made(Transport& transport) {
     transport_ = &transport;
     reader_.set_transport(&transport);
     if (!callback_) return;
     auto shared_transport = std::static_pointer_cast<Transport>(transport.shared_from_this());
-    StreamWriter writer(std::make_shared<WriterState>(shared_transport, shared_from_this()));
+    StreamWriter writer(shared_transport, shared_from_this());
     Coro<void> body;
     try {
         body = callback_(reader_, std::move(writer));
@@ -58,7 +61,7 @@ void StreamProtocol::connection_made(Transport& transport) {
     loop_.create_task(run_client_connected(loop_, std::move(body), std::move(shared_transport)));
 }
 
-void StreamProtocol::connection_lost(std::exception_ptr exc) {
+void StreamReaderProtocol::connection_lost(std::exception_ptr exc) {
     if (exc)
         reader_.set_exception(exc);
     else
@@ -79,18 +82,18 @@ void StreamProtocol::connection_lost(std::exception_ptr exc) {
     }
 }
 
-bool StreamProtocol::eof_received() {
+bool StreamReaderProtocol::eof_received() {
     reader_.feed_eof();
     return true;  // keep the transport open: this side may still write (no TLS here)
 }
 
-void StreamProtocol::resume_writing() {
+void StreamReaderProtocol::resume_writing() {
     paused_ = false;
     for (auto& w : std::exchange(drain_waiters_, {}))
         if (!w.done()) w.set_result();
 }
 
-Coro<void> StreamProtocol::drain_helper() {
+Coro<void> StreamReaderProtocol::drain_helper() {
     if (connection_lost_) throw ConnectionResetError(ECONNRESET, "Connection lost", true);
     if (!paused_) co_return;
     // Python removes its waiter when the wait ends (finally); here the waiters of cancelled
@@ -102,7 +105,7 @@ Coro<void> StreamProtocol::drain_helper() {
     co_await waiter;
 }
 
-Coro<void> StreamProtocol::wait_closed() {
+Coro<void> StreamReaderProtocol::wait_closed() {
     if (connection_lost_) {
         if (lost_with_) std::rethrow_exception(lost_with_);
         co_return;
@@ -113,6 +116,8 @@ Coro<void> StreamProtocol::wait_closed() {
     co_await waiter;
 }
 
+namespace detail {
+
 WriterState::~WriterState() {
     try {
         if (!transport->is_closing()) transport->close();
@@ -120,4 +125,6 @@ WriterState::~WriterState() {
     }
 }
 
-}  // namespace concurrence::asyncio::detail
+}  // namespace detail
+
+}  // namespace concurrence::asyncio
