@@ -114,14 +114,6 @@ inline asyncio::Coro<bool> dg_close(DgEndpoint endpoint) {
     co_return co_await dg_wait_lost(endpoint.second);
 }
 
-// Every scenario runs in its own asyncio::run and must leave no descriptor behind.
-template <class Scenario>
-void dg_run_checked(Scenario scenario) {
-    const int fds_before = open_fd_count();
-    asyncio::run(scenario());
-    EXPECT_EQ(open_fd_count(), fds_before);
-}
-
 // The exception's what(), and whether it is an E.
 template <class E>
 bool dg_is(const std::exception_ptr& e) {

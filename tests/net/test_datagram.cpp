@@ -62,7 +62,7 @@ asyncio::Coro<> dg_echo_ipv4() {
     EXPECT_EQ(server.second->events, (std::vector<std::string>{"made", "dgram", "dgram", "lost"}));
 }
 
-TEST(DatagramEndpoint, UdpEchoRoundTripIPv4) { dg_run_checked(dg_echo_ipv4); }
+TEST(DatagramEndpoint, UdpEchoRoundTripIPv4) { tp_run_checked(dg_echo_ipv4); }
 
 asyncio::Coro<> dg_echo_ipv6() {
     net::DatagramOptions server_options;
@@ -85,7 +85,7 @@ asyncio::Coro<> dg_echo_ipv6() {
 
 TEST(DatagramEndpoint, UdpEchoRoundTripIPv6) {
     if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback";
-    dg_run_checked(dg_echo_ipv6);
+    tp_run_checked(dg_echo_ipv6);
 }
 
 asyncio::Coro<> dg_returns_after_made() {
@@ -111,7 +111,7 @@ TEST(DatagramEndpoint, CreateReturnsAfterConnectionMade) {
                                                                                        net::DatagramOptions{}));
     static_assert(std::is_same_v<Made, asyncio::Coro<std::pair<std::shared_ptr<asyncio::DatagramTransport>,
                                                                std::shared_ptr<DgRecorder>>>>);
-    dg_run_checked(dg_returns_after_made);
+    tp_run_checked(dg_returns_after_made);
 }
 
 asyncio::Coro<> dg_connected() {
@@ -138,7 +138,7 @@ asyncio::Coro<> dg_connected() {
     co_await dg_close(server);
 }
 
-TEST(DatagramEndpoint, ConnectedEndpointHearsItsPeerOnly) { dg_run_checked(dg_connected); }
+TEST(DatagramEndpoint, ConnectedEndpointHearsItsPeerOnly) { tp_run_checked(dg_connected); }
 
 asyncio::Coro<> dg_wrong_address() {
     DgEndpoint server = co_await dg_local();
@@ -171,7 +171,7 @@ asyncio::Coro<> dg_wrong_address() {
     co_await dg_close(server);
 }
 
-TEST(DatagramEndpoint, SendtoAnotherAddressOnAConnectedEndpointIsValueError) { dg_run_checked(dg_wrong_address); }
+TEST(DatagramEndpoint, SendtoAnotherAddressOnAConnectedEndpointIsValueError) { tp_run_checked(dg_wrong_address); }
 
 asyncio::Coro<> dg_refused() {
     net::DatagramOptions options;
@@ -202,7 +202,7 @@ asyncio::Coro<> dg_refused() {
     EXPECT_EQ(p->events.back(), "lost");
 }
 
-TEST(DatagramEndpoint, IcmpPortUnreachableGoesToErrorReceived) { dg_run_checked(dg_refused); }
+TEST(DatagramEndpoint, IcmpPortUnreachableGoesToErrorReceived) { tp_run_checked(dg_refused); }
 
 asyncio::Coro<> dg_name_resolution() {
     net::DatagramOptions options;
@@ -228,7 +228,7 @@ asyncio::Coro<> dg_name_resolution() {
     co_await dg_close(any);
 }
 
-TEST(DatagramEndpoint, NamesAreResolved) { dg_run_checked(dg_name_resolution); }
+TEST(DatagramEndpoint, NamesAreResolved) { tp_run_checked(dg_name_resolution); }
 
 asyncio::Coro<> dg_family_only() {
     DgEndpoint server = co_await dg_local();
@@ -252,7 +252,7 @@ asyncio::Coro<> dg_family_only() {
     EXPECT_EQ(outcome, "ValueError: unexpected address family");
 }
 
-TEST(DatagramEndpoint, FamilyWithoutAddressesAndNeither) { dg_run_checked(dg_family_only); }
+TEST(DatagramEndpoint, FamilyWithoutAddressesAndNeither) { tp_run_checked(dg_family_only); }
 
 asyncio::Coro<> dg_no_matching_family() {
     net::DatagramOptions options;
@@ -272,7 +272,7 @@ asyncio::Coro<> dg_no_matching_family() {
     EXPECT_EQ(outcome, "TypeError: string is expected");
 }
 
-TEST(DatagramEndpoint, AddressesOfNoCommonFamilyAreValueError) { dg_run_checked(dg_no_matching_family); }
+TEST(DatagramEndpoint, AddressesOfNoCommonFamilyAreValueError) { tp_run_checked(dg_no_matching_family); }
 
 asyncio::Coro<> dg_bind_in_use() {
     DgEndpoint first = co_await dg_local();
@@ -283,7 +283,7 @@ asyncio::Coro<> dg_bind_in_use() {
     co_await dg_close(first);
 }
 
-TEST(DatagramEndpoint, BindErrorIsRaised) { dg_run_checked(dg_bind_in_use); }
+TEST(DatagramEndpoint, BindErrorIsRaised) { tp_run_checked(dg_bind_in_use); }
 
 // ---- socket options
 
@@ -313,7 +313,7 @@ asyncio::Coro<> dg_reuse_port() {
     co_await dg_close(plain);
 }
 
-TEST(DatagramEndpoint, ReusePortSetsSoReuseport) { dg_run_checked(dg_reuse_port); }
+TEST(DatagramEndpoint, ReusePortSetsSoReuseport) { tp_run_checked(dg_reuse_port); }
 
 asyncio::Coro<> dg_broadcast() {
     DgEndpoint server = co_await dg_local();
@@ -342,7 +342,7 @@ asyncio::Coro<> dg_broadcast() {
     co_await dg_close(server);
 }
 
-TEST(DatagramEndpoint, AllowBroadcastSetsSoBroadcast) { dg_run_checked(dg_broadcast); }
+TEST(DatagramEndpoint, AllowBroadcastSetsSoBroadcast) { tp_run_checked(dg_broadcast); }
 
 // ---- sock=
 
@@ -369,7 +369,7 @@ asyncio::Coro<> dg_sock_option() {
     EXPECT_FALSE(fd_is_open(fd));  // the transport owned it
 }
 
-TEST(DatagramEndpoint, SockOptionUsesTheSocket) { dg_run_checked(dg_sock_option); }
+TEST(DatagramEndpoint, SockOptionUsesTheSocket) { tp_run_checked(dg_sock_option); }
 
 asyncio::Coro<> dg_sock_stream() {
     net::Socket stream(AF_INET, SOCK_STREAM);
@@ -389,7 +389,7 @@ asyncio::Coro<> dg_sock_stream() {
     EXPECT_EQ(outcome, expected_unix);
 }
 
-TEST(DatagramEndpoint, SockOptionStreamSocketIsValueError) { dg_run_checked(dg_sock_stream); }
+TEST(DatagramEndpoint, SockOptionStreamSocketIsValueError) { tp_run_checked(dg_sock_stream); }
 
 asyncio::Coro<> dg_sock_with_options() {
     const std::string prefix = "ValueError: socket modifier keyword arguments can not be used when sock is specified. (";
@@ -427,7 +427,7 @@ asyncio::Coro<> dg_sock_with_options() {
     }
 }
 
-TEST(DatagramEndpoint, SockOptionWithOtherOptionsIsValueError) { dg_run_checked(dg_sock_with_options); }
+TEST(DatagramEndpoint, SockOptionWithOtherOptionsIsValueError) { tp_run_checked(dg_sock_with_options); }
 
 // ---- AF_UNIX
 
@@ -464,7 +464,7 @@ asyncio::Coro<> dg_unix_pair() {
     EXPECT_TRUE(tp_path_exists(server_path.path));
 }
 
-TEST(DatagramEndpoint, UnixDatagramPair) { dg_run_checked(dg_unix_pair); }
+TEST(DatagramEndpoint, UnixDatagramPair) { tp_run_checked(dg_unix_pair); }
 
 asyncio::Coro<> dg_unix_stale() {
     TpSocketPath path;
@@ -495,7 +495,7 @@ asyncio::Coro<> dg_unix_stale() {
     EXPECT_EQ(outcome, "OSError " + std::to_string(ENOENT));
 }
 
-TEST(DatagramEndpoint, UnixStaleSocketFileIsReplacedOtherFilesAreNot) { dg_run_checked(dg_unix_stale); }
+TEST(DatagramEndpoint, UnixStaleSocketFileIsReplacedOtherFilesAreNot) { tp_run_checked(dg_unix_stale); }
 
 asyncio::Coro<> dg_unix_sock_pair() {
     // sock= with a connected AF_UNIX pair: the peer has no name, sendto() goes to it all the same.
@@ -517,7 +517,7 @@ asyncio::Coro<> dg_unix_sock_pair() {
     co_await dg_close(e);
 }
 
-TEST(DatagramEndpoint, UnixSocketpairThroughSockOption) { dg_run_checked(dg_unix_sock_pair); }
+TEST(DatagramEndpoint, UnixSocketpairThroughSockOption) { tp_run_checked(dg_unix_sock_pair); }
 
 // ---- cancellation and descriptors
 
@@ -537,7 +537,7 @@ asyncio::Coro<> dg_cancel_resolution() {
     EXPECT_EQ(made, 0);
 }
 
-TEST(DatagramEndpoint, CancelledDuringResolutionLeavesNoDescriptor) { dg_run_checked(dg_cancel_resolution); }
+TEST(DatagramEndpoint, CancelledDuringResolutionLeavesNoDescriptor) { tp_run_checked(dg_cancel_resolution); }
 
 asyncio::Coro<> dg_cancel_before_made() {
     std::shared_ptr<DgRecorder> proto;
@@ -559,7 +559,7 @@ asyncio::Coro<> dg_cancel_before_made() {
     EXPECT_EQ(proto->lost_calls, 1);
 }
 
-TEST(DatagramEndpoint, CancelledBeforeConnectionMadeClosesTheTransport) { dg_run_checked(dg_cancel_before_made); }
+TEST(DatagramEndpoint, CancelledBeforeConnectionMadeClosesTheTransport) { tp_run_checked(dg_cancel_before_made); }
 
 asyncio::Coro<> dg_left_open(std::shared_ptr<DgRecorder>* out) {
     DgEndpoint e = co_await dg_local();
@@ -582,6 +582,6 @@ asyncio::Coro<> dg_many_endpoints() {
     for (DgEndpoint& e : endpoints) co_await dg_wait_lost(e.second);
 }
 
-TEST(DatagramEndpoint, ManyEndpointsLeaveNoDescriptor) { dg_run_checked(dg_many_endpoints); }
+TEST(DatagramEndpoint, ManyEndpointsLeaveNoDescriptor) { tp_run_checked(dg_many_endpoints); }
 
 }  // namespace

@@ -83,7 +83,7 @@ asyncio::Coro<> dgt_buffered_in_order() {
     co_await dg_close(pair.server);
 }
 
-TEST(DatagramTransport, BufferedSendsPauseResumeAndArriveInOrder) { dg_run_checked(dgt_buffered_in_order); }
+TEST(DatagramTransport, BufferedSendsPauseResumeAndArriveInOrder) { tp_run_checked(dgt_buffered_in_order); }
 
 asyncio::Coro<> dgt_close_flushes() {
     DgtUnixPair pair = co_await dgt_unix_pair();
@@ -112,7 +112,7 @@ asyncio::Coro<> dgt_close_flushes() {
     co_await dg_close(pair.server);
 }
 
-TEST(DatagramTransport, CloseSendsTheBufferThenConnectionLost) { dg_run_checked(dgt_close_flushes); }
+TEST(DatagramTransport, CloseSendsTheBufferThenConnectionLost) { tp_run_checked(dgt_close_flushes); }
 
 asyncio::Coro<> dgt_abort_drops() {
     DgtUnixPair pair = co_await dgt_unix_pair();
@@ -134,7 +134,7 @@ asyncio::Coro<> dgt_abort_drops() {
     co_await dg_close(pair.server);
 }
 
-TEST(DatagramTransport, AbortDropsTheBuffer) { dg_run_checked(dgt_abort_drops); }
+TEST(DatagramTransport, AbortDropsTheBuffer) { tp_run_checked(dgt_abort_drops); }
 
 asyncio::Coro<> dgt_sendto_after_close() {
     DgEndpoint server = co_await dg_local();
@@ -164,7 +164,7 @@ asyncio::Coro<> dgt_sendto_after_close() {
     co_await dg_close(server);
 }
 
-TEST(DatagramTransport, SendtoAfterCloseIsIgnored) { dg_run_checked(dgt_sendto_after_close); }
+TEST(DatagramTransport, SendtoAfterCloseIsIgnored) { tp_run_checked(dgt_sendto_after_close); }
 
 asyncio::Coro<> dgt_zero_length() {
     DgEndpoint server = co_await dg_local(dg_make_echo);
@@ -182,7 +182,7 @@ asyncio::Coro<> dgt_zero_length() {
     co_await dg_close(server);
 }
 
-TEST(DatagramTransport, ZeroLengthDatagramsAreSentAndReceived) { dg_run_checked(dgt_zero_length); }
+TEST(DatagramTransport, ZeroLengthDatagramsAreSentAndReceived) { tp_run_checked(dgt_zero_length); }
 
 asyncio::Coro<> dgt_large() {
     DgEndpoint server = co_await dg_local();
@@ -240,7 +240,7 @@ asyncio::Coro<> dgt_large() {
     co_await dg_close(userver);
 }
 
-TEST(DatagramTransport, LargeDatagrams) { dg_run_checked(dgt_large); }
+TEST(DatagramTransport, LargeDatagrams) { tp_run_checked(dgt_large); }
 
 asyncio::Coro<> dgt_datagram_received_throws() {
     auto& loop = asyncio::get_running_loop();
@@ -276,7 +276,7 @@ asyncio::Coro<> dgt_datagram_received_throws() {
     co_await dg_close(server);
 }
 
-TEST(DatagramTransport, DatagramReceivedExceptionGoesToTheHandler) { dg_run_checked(dgt_datagram_received_throws); }
+TEST(DatagramTransport, DatagramReceivedExceptionGoesToTheHandler) { tp_run_checked(dgt_datagram_received_throws); }
 
 asyncio::Coro<> dgt_error_received_throws() {
     auto& loop = asyncio::get_running_loop();
@@ -302,7 +302,7 @@ asyncio::Coro<> dgt_error_received_throws() {
     co_await dg_close(client);
 }
 
-TEST(DatagramTransport, ErrorReceivedExceptionGoesToTheHandler) { dg_run_checked(dgt_error_received_throws); }
+TEST(DatagramTransport, ErrorReceivedExceptionGoesToTheHandler) { tp_run_checked(dgt_error_received_throws); }
 
 asyncio::Coro<> dgt_connection_made_throws() {
     auto& loop = asyncio::get_running_loop();
@@ -324,7 +324,7 @@ asyncio::Coro<> dgt_connection_made_throws() {
 }
 
 TEST(DatagramTransport, ConnectionMadeExceptionIsReportedAndReadingStarts) {
-    dg_run_checked(dgt_connection_made_throws);
+    tp_run_checked(dgt_connection_made_throws);
 }
 
 asyncio::Coro<> dgt_pause_reading() {
@@ -343,7 +343,7 @@ asyncio::Coro<> dgt_pause_reading() {
     co_await dg_close(server);
 }
 
-TEST(DatagramTransport, PauseReadingHoldsDatagramsBack) { dg_run_checked(dgt_pause_reading); }
+TEST(DatagramTransport, PauseReadingHoldsDatagramsBack) { tp_run_checked(dgt_pause_reading); }
 
 asyncio::Coro<> dgt_send_error() {
     TpSocketPath path;
@@ -369,7 +369,7 @@ asyncio::Coro<> dgt_send_error() {
     co_await dg_close(e);
 }
 
-TEST(DatagramTransport, SendErrorGoesToErrorReceivedAndTheEndpointStaysOpen) { dg_run_checked(dgt_send_error); }
+TEST(DatagramTransport, SendErrorGoesToErrorReceivedAndTheEndpointStaysOpen) { tp_run_checked(dgt_send_error); }
 
 asyncio::Coro<> dgt_bad_port() {
     auto& loop = asyncio::get_running_loop();
@@ -420,12 +420,12 @@ asyncio::Coro<> dgt_buffered_send_errors() {
     co_await dg_close(client);
 }
 
-TEST(DatagramTransport, BufferedSendErrorsGoToErrorReceivedOneByOne) { dg_run_checked(dgt_buffered_send_errors); }
+TEST(DatagramTransport, BufferedSendErrorsGoToErrorReceivedOneByOne) { tp_run_checked(dgt_buffered_send_errors); }
 
-TEST(DatagramTransport, AnInvalidPortIsAFatalError) { dg_run_checked(dgt_bad_port); }
+TEST(DatagramTransport, AnInvalidPortIsAFatalError) { tp_run_checked(dgt_bad_port); }
 
 TEST(DatagramTransport, WriteBufferLimits) {
-    dg_run_checked([]() -> asyncio::Coro<> {
+    tp_run_checked([]() -> asyncio::Coro<> {
         DgEndpoint e = co_await dg_local();
         auto& t = *e.first;
         EXPECT_EQ(t.get_write_buffer_limits(), (std::pair<std::size_t, std::size_t>{16384, 65536}));
@@ -454,6 +454,6 @@ asyncio::Coro<> dgt_abort_then_close() {
     EXPECT_EQ(e.second->events, (std::vector<std::string>{"made", "lost"}));
 }
 
-TEST(DatagramTransport, ConnectionLostOnceWhateverTheCalls) { dg_run_checked(dgt_abort_then_close); }
+TEST(DatagramTransport, ConnectionLostOnceWhateverTheCalls) { tp_run_checked(dgt_abort_then_close); }
 
 }  // namespace
