@@ -308,6 +308,7 @@ void EventLoop::collect_events(Engine& e) {
 void EventLoop::close() {
     if (running_) throw RuntimeError("Cannot close a running event loop");
     if (closed_) return;
+    asyncgens_.clear();  // generators that outlive the loop must not reach it
     Engine& e = *engine_;
     {
         std::lock_guard guard(postbox_->mutex_);

@@ -37,6 +37,12 @@ stdin_streams)
     [ "$(tail -1 "$out")" = "20000 lines" ] || fail "the count is not last"
     [ "$(wc -l <"$out")" = 20001 ] || fail "lines lost or added"
     ;;
+async_generators)
+    # Exactly what the Python program prints, in its order.
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    printf '%s\n' "tick 0" "tick 1" "tick 2" "page 1" "page 2" "connection closed" \
+        "average 10.0" "average 15.0" "average 30.0" | cmp -s - "$out" || fail "not Python's output"
+    ;;
 sigterm_shutdown)
     "$prog" >"$out" 2>&1 &
     pid=$!

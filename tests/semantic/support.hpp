@@ -22,6 +22,9 @@ inline void run_once(asyncio::EventLoop& loop) {
     loop.run_forever();
 }
 
+// Rounding of the loop clock (ns) may fire a timer a hair before the double deadline.
+inline constexpr double kClockSlack = 1e-6;
+
 // What the loop's exception handler was given.
 struct Reports {
     std::vector<std::string> messages;

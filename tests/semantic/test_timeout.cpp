@@ -32,8 +32,7 @@ using concurrence::TimeoutError;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
-// Rounding of the loop clock (ns) may fire a timer a hair before the double deadline.
-constexpr double kClockSlack = 1e-6;
+using semantic::kClockSlack;
 // Compares false with everything: stands for a missing when() in comparisons.
 constexpr double kNoDeadline = std::numeric_limits<double>::quiet_NaN();
 

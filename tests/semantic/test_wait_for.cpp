@@ -30,8 +30,7 @@ using testing::ElementsAre;
 
 // CPython's _EPSILON: a timeout that passes the "timeout > 0" check but is almost nothing.
 constexpr double kEpsilon = 0.0001;
-// Rounding of the loop clock (ns) may fire a timer a hair before the double deadline.
-constexpr double kClockSlack = 1e-6;
+using semantic::kClockSlack;
 
 class FooException : public std::runtime_error {
 public:

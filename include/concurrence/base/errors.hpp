@@ -98,6 +98,21 @@ private:
     std::vector<std::exception_ptr> exceptions_;
 };
 
+// Python's StopAsyncIteration: an asynchronous iterator has nothing more (an async
+// generator's anext(), asend() and athrow() at its end). An `Exception` in Python.
+class StopAsyncIteration : public std::runtime_error {
+public:
+    StopAsyncIteration() : std::runtime_error("") {}
+};
+
+// Python's GeneratorExit (a BaseException): thrown into an async generator at its `co_yield`
+// by aclose(). Not a std::runtime_error, so `catch (const std::runtime_error&)` (Python's
+// `except Exception:`) lets it pass, as Python's does.
+class GeneratorExit : public std::exception {
+public:
+    const char* what() const noexcept override { return ""; }
+};
+
 // Python's KeyboardInterrupt (a BaseException): SIGINT stopped asyncio::run. Not a
 // std::runtime_error, so `catch (const std::runtime_error&)` does not swallow it. Left
 // uncaught, the process ends as Python's does: killed by SIGINT.
@@ -110,9 +125,11 @@ namespace asyncio {
 
 using concurrence::exception_is;
 using concurrence::ExceptionGroup;
+using concurrence::GeneratorExit;
 using concurrence::KeyboardInterrupt;
 using concurrence::OSError;
 using concurrence::RuntimeError;
+using concurrence::StopAsyncIteration;
 using concurrence::TimeoutError;
 using concurrence::ValueError;
 

@@ -32,6 +32,7 @@
 #include "concurrence/loop/backend.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/loop/runnable.hpp"
+#include "concurrence/loop/asyncgen_registry.hpp"
 #include "concurrence/loop/task_registry.hpp"
 
 namespace concurrence::futures {
@@ -308,6 +309,10 @@ public:
     // Python's coroutine loop.shutdown_default_executor(timeout): shuts the default executor
     // down, waiting for its threads (the loop goes on running meanwhile). asyncio::run calls it.
     Coro<void> shutdown_default_executor(std::optional<Delay> timeout = std::nullopt);
+    // Python's coroutine loop.shutdown_asyncgens(): aclose() on every async generator first
+    // iterated on this loop and still open, concurrently; their errors go to the exception
+    // handler. asyncio::run calls it. Defined in the task layer (task/async_generator.hpp).
+    Coro<void> shutdown_asyncgens();
 
     // ---- debug mode (Python's loop.set_debug; CONCURRENCE_DEBUG=1 turns it on for new loops)
     // In debug mode: a callback or task step that holds the loop longer than
@@ -343,6 +348,7 @@ public:
     // A timer was cancelled and is now stale: lets the heap compact itself when half stale.
     void note_timer_cancelled();
     detail::TaskRegistry& task_registry() { return tasks_; }
+    detail::AsyncGenRegistry& asyncgen_registry() { return asyncgens_; }
     void check_open() const {
         if (closed_.load(std::memory_order_relaxed)) throw RuntimeError("Event loop is closed");
     }
@@ -407,6 +413,7 @@ private:
     std::shared_ptr<futures::ThreadPoolExecutor> default_executor_;
     bool executor_shutdown_called_ = false;
     detail::TaskRegistry tasks_;  // pending tasks (all_tasks, cancelling leftovers)
+    detail::AsyncGenRegistry asyncgens_;  // async generators to close at shutdown
     ExceptionHandler exception_handler_;
     std::function<void()> interrupt_callback_;
     std::atomic<bool> interrupt_pending_{false};
