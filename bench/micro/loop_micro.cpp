@@ -73,6 +73,39 @@ void BM_await_coro(benchmark::State& state) {
 }
 BENCHMARK(BM_await_coro);
 
+// One step of an async generator (`async for`): the consumer jumps into the body, which
+// yields back; no allocation, no trip through the loop.
+asyncio::AsyncGenerator<std::int64_t> counting() {
+    for (std::int64_t i = 0;; ++i) co_yield i;
+}
+asyncio::Coro<> async_for_loop(benchmark::State& state) {
+    auto gen = counting();
+    std::int64_t sum = 0;
+    for (auto _ : state) sum += *co_await gen.next();
+    benchmark::DoNotOptimize(sum);
+}
+void BM_async_generator_step(benchmark::State& state) {
+    asyncio::run(async_for_loop(state));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_async_generator_step);
+
+// A generator's whole life: made, one value taken, run to its end.
+asyncio::AsyncGenerator<int> one_value() { co_yield 1; }
+asyncio::Coro<> generator_life_loop(benchmark::State& state) {
+    std::int64_t sum = 0;
+    for (auto _ : state) {
+        auto gen = one_value();
+        while (auto v = co_await gen.next()) sum += *v;
+    }
+    benchmark::DoNotOptimize(sum);
+}
+void BM_async_generator_life(benchmark::State& state) {
+    asyncio::run(generator_life_loop(state));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_async_generator_life);
+
 // sleep(0): the task goes to the back of the ready queue and the loop resumes it at its next
 // iteration (one poll with a zero timeout included).
 asyncio::Coro<> yield_loop(benchmark::State& state) {

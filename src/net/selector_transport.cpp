@@ -182,6 +182,7 @@ void SelectorTransport<D, I, P>::call_connection_lost(std::exception_ptr exc) {
     struct Cleanup {
         SelectorTransport& t;
         ~Cleanup() {
+            if constexpr (requires { t.derived().on_connection_lost(); }) t.derived().on_connection_lost();
             t.unregister();
             t.sock_.close();
             t.closing_ = true;  // dead from now on: later writes are counted and dropped

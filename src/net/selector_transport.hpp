@@ -22,6 +22,7 @@
 //   void clear_write_buffer()                    drops what is buffered (abort, fatal error)
 //   std::size_t get_write_buffer_size() const    (the interface's)
 //   static constexpr const char* connection_made_error  the exception handler's message
+//   void on_connection_lost() noexcept           (optional) told when connection_lost is called
 //
 // Lifetime: shared. The transport holds itself (self_) from start() until connection_lost has
 // been called; a step waiting in the ready queue holds it too.

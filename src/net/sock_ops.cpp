@@ -3,7 +3,6 @@
 #include "concurrence/net/sock_ops.hpp"
 
 #include <netdb.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "concurrence/bridge/run_in_executor.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/fd_ready.hpp"
+#include "net/file_sending.hpp"
 #include "net/sockaddr.hpp"
 
 namespace concurrence::asyncio {
@@ -142,62 +142,16 @@ Coro<std::pair<net::Socket, net::Address>> EventLoop::sock_accept(net::Socket& s
 
 namespace {
 
-// Python's _sock_sendfile_update_filepos: a file something was sent from is left after it.
-struct FilePositionAfterSent {
-    int file;
-    std::int64_t start;  // the offset the send began at
-    std::size_t sent = 0;
-    // Where the next byte would be read.
-    std::int64_t next() const { return start + static_cast<std::int64_t>(sent); }
-    ~FilePositionAfterSent() {
-        if (sent > 0) ::lseek(file, static_cast<off_t>(next()), SEEK_SET);
-    }
-};
+using net::detail::FilePositionAfterSent;
 
 // Python's SENDFILE_FALLBACK_READBUFFER_SIZE.
 constexpr std::size_t fallback_read_size = 256 * 1024;
 
-// A read of the fallback, in the executor: the buffer is shared so that a cancelled
-// sock_sendfile cannot free it under the read. Returns the count read, or -errno.
-std::int64_t read_chunk(std::shared_ptr<std::string> buffer, int file, std::size_t n) {
-    for (;;) {
-        const ssize_t got = ::read(file, buffer->data(), n);
-        if (got >= 0 || errno != EINTR) return got >= 0 ? got : -errno;
-    }
-}
-
-// Python's _sock_sendfile_native (unix_events): sendfile(2) chunk by chunk, waiting for the
-// socket to be writable after each, until `count` bytes or the end of the file.
+// Python's _sock_sendfile_native (unix_events): waits for the socket after each chunk.
 Coro<std::size_t> sendfile_native(EventLoop& loop, net::Socket& sock, int file, std::int64_t offset,
                                   std::optional<std::int64_t> count) {
-    struct stat st {};
-    if (::fstat(file, &st) != 0) throw SendfileNotAvailableError("not a regular file");
-    std::int64_t block = count ? *count : static_cast<std::int64_t>(st.st_size);
-    if (block == 0) co_return 0;  // an empty file
-    FilePositionAfterSent position{file, offset};
-    for (;;) {
-        if (count) {
-            block = *count - static_cast<std::int64_t>(position.sent);
-            if (block <= 0) break;
-        }
-        off_t from = static_cast<off_t>(position.next());
-        const ssize_t sent =
-            ::sendfile(sock.fileno(), file, &from, static_cast<std::size_t>(std::min<std::int64_t>(block, 1 << 30)));
-        if (sent < 0) {
-            const int err = errno;
-            if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
-                co_await ready(loop, sock, true);
-                continue;
-            }
-            // Nothing sent yet: the file is not one sendfile can read (a pipe, a socket...).
-            if (position.sent == 0) throw SendfileNotAvailableError("os.sendfile call failed");
-            throw_os_error(err);
-        }
-        if (sent == 0) break;  // the end of the file
-        position.sent += static_cast<std::size_t>(sent);
-        co_await ready(loop, sock, true);
-    }
-    co_return position.sent;
+    auto wait_writable = [&loop, &sock](bool) { return ready(loop, sock, true); };
+    co_return co_await net::detail::sendfile_chunks(sock.fileno(), file, offset, count, wait_writable);
 }
 
 // Python's _sock_sendfile_fallback: reads (in the default executor, as a file read may
@@ -215,7 +169,7 @@ Coro<std::size_t> sendfile_fallback(EventLoop& loop, net::Socket& sock, int file
             if (left <= 0) break;
             block = std::min(block, static_cast<std::size_t>(left));
         }
-        const std::int64_t got = co_await loop.run_in_executor(nullptr, &read_chunk, buffer, file, block);
+        const std::int64_t got = co_await loop.run_in_executor(nullptr, &net::detail::read_file_chunk, buffer, file, block);
         if (got < 0) throw_os_error(static_cast<int>(-got));
         if (got == 0) break;
         co_await loop.sock_sendall(sock, buffer->substr(0, static_cast<std::size_t>(got)));
@@ -230,8 +184,7 @@ Coro<std::size_t> EventLoop::sock_sendfile(net::Socket& sock, int file, std::int
                                            std::optional<std::int64_t> count, bool fallback) {
     check_nonblocking(sock);
     if (sock.type() != SOCK_STREAM) throw ValueError("only SOCK_STREAM type sockets are supported");
-    if (count && *count <= 0) throw ValueError("count must be a positive integer (got " + std::to_string(*count) + ")");
-    if (offset < 0) throw ValueError("offset must be a non-negative integer (got " + std::to_string(offset) + ")");
+    net::detail::check_sendfile_params(offset, count);
     try {
         co_return co_await sendfile_native(*this, sock, file, offset, count);
     } catch (const SendfileNotAvailableError&) {

@@ -76,26 +76,36 @@ void SocketTransport::on_eof() {
 
 void SocketTransport::write(std::string_view data) {
     if (eof_) throw RuntimeError("Cannot call write() after write_eof()");
+    if (sendfile_active_) throw RuntimeError("unable to write; sendfile is in progress");
     if (data.empty()) return;
     if (drop_if_lost()) return;
+    if (send_or_buffer(data)) limits_.maybe_pause(get_write_buffer_size(), *protocol_, loop_);
+}
+
+bool SocketTransport::send_or_buffer(std::string_view data) {
     if (get_write_buffer_size() == 0) {
         ssize_t n = retry_eintr([&] { return ::send(sock_.fileno(), data.data(), data.size(), MSG_NOSIGNAL); });
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 fatal_error(os_error(errno), "Fatal write error on socket transport");
-                return;
+                return false;
             }
             n = 0;
         }
         data.remove_prefix(static_cast<std::size_t>(n));
-        if (data.empty()) return;
+        if (data.empty()) return false;
         wait_writable();
     }
     buffer_.append(data);
-    limits_.maybe_pause(get_write_buffer_size(), *protocol_, loop_);
+    return true;
 }
 
 void SocketTransport::write_ready() {
+    if (get_write_buffer_size() == 0) {  // only sendfile waits
+        stop_waiting_writable();
+        wake_sendfile();
+        return;
+    }
     const ssize_t n =
         retry_eintr([&] { return ::send(sock_.fileno(), buffer_.pending(), buffer_.size(), MSG_NOSIGNAL); });
     if (n < 0) {
@@ -113,6 +123,7 @@ void SocketTransport::write_ready() {
     limits_.maybe_resume(get_write_buffer_size(), *protocol_, loop_);
     if (get_write_buffer_size() > 0) return;
     stop_waiting_writable();
+    wake_sendfile();
     if (closing_) {
         call_connection_lost(nullptr);
     } else if (eof_) {
@@ -143,6 +154,55 @@ void SocketTransport::stop_waiting_writable() noexcept {
     write_watch_ = false;
     writable_ = true;
     loop_.poller().remove(sock_.fileno());
+}
+
+// --- loop.sendfile ---
+
+void SocketTransport::begin_sendfile() {
+    if (sendfile_active_) throw RuntimeError("Empty waiter is already set");
+    sendfile_active_ = true;
+    resume_after_sendfile_ = is_reading();
+    pause_reading();
+}
+
+void SocketTransport::end_sendfile() noexcept {
+    sendfile_active_ = false;
+    sendfile_waiter_.reset();
+    if (resume_after_sendfile_) resume_reading();  // (nothing once closing)
+    resume_after_sendfile_ = false;
+}
+
+asyncio::Future<void> SocketTransport::until_writable(bool spent) {
+    asyncio::Future<void> done = loop_.create_future<void>();
+    if (conn_lost_ || closing_) {
+        done.set_exception(std::make_exception_ptr(ConnectionError("Connection is closed by peer")));
+        return done;
+    }
+    if (spent || !writable_) wait_writable();
+    if (writable_ && get_write_buffer_size() == 0) {
+        done.set_result();
+        return done;
+    }
+    sendfile_waiter_ = done;
+    if (wants_write()) schedule_step();
+    return done;
+}
+
+void SocketTransport::wake_sendfile() {
+    if (!sendfile_waiter_) return;
+    asyncio::Future<void> waiter = std::move(*sendfile_waiter_);
+    sendfile_waiter_.reset();
+    if (!waiter.done()) waiter.set_result();
+}
+
+void SocketTransport::on_connection_lost() noexcept {
+    if (!sendfile_waiter_) return;
+    asyncio::Future<void> waiter = std::move(*sendfile_waiter_);
+    sendfile_waiter_.reset();
+    try {
+        if (!waiter.done()) waiter.set_exception(std::make_exception_ptr(ConnectionError("Connection is closed by peer")));
+    } catch (...) {  // (no memory for the exception: the waiter stays pending, as the loop goes)
+    }
 }
 
 // --- completions ---

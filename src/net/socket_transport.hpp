@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "concurrence/net/protocols.hpp"
 #include "concurrence/net/socket.hpp"
 #include "concurrence/net/transport.hpp"
+#include "concurrence/task/future.hpp"
 #include "net/selector_transport.hpp"
 #include "net/write_buffer.hpp"
 
@@ -49,6 +51,21 @@ public:
     bool can_write_eof() const override { return true; }
     std::size_t get_write_buffer_size() const override { return buffer_.size(); }
 
+    // ---- loop.sendfile (Python's _make_empty_waiter and _SendfileFallbackProtocol)
+    // From begin to end: write() throws "unable to write; sendfile is in progress", and
+    // reading is paused (resumed at the end if it was on). A second begin: RuntimeError.
+    void begin_sendfile();
+    void end_sendfile() noexcept;
+    // Done once nothing is buffered and the socket takes more (after `spent`, the kernel's
+    // next word that it does); ConnectionError if the connection ends first.
+    asyncio::Future<void> until_writable(bool spent);
+    // The fallback's writes: sent or buffered as write()'s, without pause_writing (Python's
+    // fallback swaps the protocol out for its duration).
+    void write_for_sendfile(std::string_view data) {
+        if (!data.empty() && !drop_if_lost()) send_or_buffer(data);
+    }
+    int fileno() const { return sock_.fileno(); }
+
 private:
     using Base = SelectorTransport<SocketTransport, asyncio::Transport, asyncio::Protocol>;
     friend Base;
@@ -60,7 +77,9 @@ private:
         return watching_reads_ && (!received_.empty() || !held_.empty() || held_end_ != no_end ||
                                    (!receive_armed_ && !receive_ended_));
     }
-    bool wants_write() const { return writable_ && get_write_buffer_size() > 0 && !conn_lost_; }
+    bool wants_write() const {
+        return writable_ && (get_write_buffer_size() > 0 || sendfile_waiter_) && !conn_lost_;
+    }
     void step() {
         if (completions_)
             receive_step();
@@ -69,6 +88,11 @@ private:
         if (wants_write()) write_ready();
     }
     void clear_write_buffer() { buffer_.clear(); }
+    // Sends what the socket takes now and buffers the rest; true if something was buffered.
+    bool send_or_buffer(std::string_view data);
+    void wake_sendfile();
+    // The base's hook: the connection ended (sendfile's wait fails).
+    void on_connection_lost() noexcept;
     void read_ready();
     std::size_t read_once();
     void deliver(std::string_view data);  // data_received, its exception ending the connection
@@ -89,6 +113,9 @@ private:
 
     WriteBuffer buffer_;
     bool eof_ = false;  // write_eof() called
+    bool sendfile_active_ = false;
+    bool resume_after_sendfile_ = false;
+    std::optional<asyncio::Future<void>> sendfile_waiter_;
     const bool completions_;       // reads by the poller's completions (io_uring)
     bool receive_armed_ = false;   // a receive is in the kernel (maybe being cancelled)
     bool receive_ended_ = false;   // the end of the stream or an error came: no more receives

@@ -62,6 +62,14 @@ sock_sendfile)
     expect_line "client: received $size bytes"
     expect_line "same size as the file: True"
     ;;
+stream_sendfile)
+    # The example serves its own executable after a header line: every byte arrives.
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    size=$(stat -c %s "$prog")
+    expect_line "server: sent $size bytes after the header"
+    expect_line "client: received $size bytes"
+    expect_line "same bytes as the file: True"
+    ;;
 udp_echo)
     # A free UDP port for this run (the examples' 9999 may be taken on a CI machine).
     port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 29999)

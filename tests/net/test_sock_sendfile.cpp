@@ -21,30 +21,7 @@ using concurrence::OSError;
 using concurrence::ValueError;
 using concurrence::asyncio::SendfileNotAvailableError;
 
-// A temporary regular file holding `content`, removed (and closed) at the end.
-class TempFile {
-public:
-    explicit TempFile(const std::string& content) {
-        char name[] = "/tmp/concurrence-sendfile-XXXXXX";
-        fd_ = ::mkstemp(name);
-        path_ = name;
-        EXPECT_GE(fd_, 0);
-        EXPECT_EQ(::write(fd_, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-        ::lseek(fd_, 0, SEEK_SET);
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    ~TempFile() {
-        ::close(fd_);
-        ::unlink(path_.c_str());
-    }
-    int fd() const { return fd_; }
-    std::int64_t position() const { return ::lseek(fd_, 0, SEEK_CUR); }
-
-private:
-    int fd_ = -1;
-    std::string path_;
-};
+using TempFile = tp_support::TpTempFile;
 
 // A connected pair: `sender` non-blocking for sock_sendfile, `receiver` for the test to read.
 struct SendfilePair {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,6 +118,31 @@ struct TpPipe {
     int give_write() { return std::exchange(write, -1); }
     void close_read() { ::close(give_read()); }
     void close_write() { ::close(give_write()); }
+};
+
+// A temporary regular file holding `content`, removed (and closed) at the end.
+class TpTempFile {
+public:
+    explicit TpTempFile(const std::string& content) {
+        char name[] = "/tmp/concurrence-sendfile-XXXXXX";
+        fd_ = ::mkstemp(name);
+        path_ = name;
+        EXPECT_GE(fd_, 0);
+        EXPECT_EQ(::write(fd_, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+        ::lseek(fd_, 0, SEEK_SET);
+    }
+    TpTempFile(const TpTempFile&) = delete;
+    TpTempFile& operator=(const TpTempFile&) = delete;
+    ~TpTempFile() {
+        ::close(fd_);
+        ::unlink(path_.c_str());
+    }
+    int fd() const { return fd_; }
+    std::int64_t position() const { return ::lseek(fd_, 0, SEEK_CUR); }
+
+private:
+    int fd_ = -1;
+    std::string path_;
 };
 
 // Echoes what it receives; counts the connections it served.

@@ -53,6 +53,7 @@ struct DatagramOptions;
 namespace concurrence::asyncio {
 
 class EventLoop;
+class Transport;
 
 namespace detail {
 
@@ -271,6 +272,15 @@ public:
     auto connect_read_pipe(ProtocolFactory factory, int pipe);
     template <class ProtocolFactory>
     auto connect_write_pipe(ProtocolFactory factory, int pipe);
+    // Python's loop.sendfile(transport, file, offset, count, fallback): sends `count` bytes
+    // (all, if none) of the open file `file` from `offset` over a stream socket transport,
+    // after what its buffer holds, with the system's sendfile (or, if the file is not one it
+    // reads, by reading and writing, unless `fallback` is false: SendfileNotAvailableError).
+    // Reading is paused meanwhile, and write() refused. Returns the bytes sent and leaves the
+    // file's position after them. Other transports: RuntimeError("sendfile is not supported
+    // for transport ..."). Defined in the net layer.
+    Coro<std::size_t> sendfile(Transport& transport, int file, std::int64_t offset = 0,
+                               std::optional<std::int64_t> count = std::nullopt, bool fallback = true);
     template <class ProtocolFactory>
     Coro<Server> create_server(ProtocolFactory factory, std::string host, int port, net::ServerOptions options);
     template <class ProtocolFactory>
