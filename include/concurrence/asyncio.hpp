@@ -7,6 +7,7 @@
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
 #include "concurrence/base/trace.hpp"
+#include "concurrence/contextvars.hpp"
 #include "concurrence/bridge/run_coroutine_threadsafe.hpp"
 #include "concurrence/bridge/run_in_executor.hpp"
 #include "concurrence/bridge/wrap_future.hpp"

@@ -18,6 +18,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/os_error.hpp"
+#include "concurrence/bridge/run_in_executor.hpp"
 #include "concurrence/task/coro.hpp"
 
 namespace concurrence::net::detail {
@@ -91,6 +92,32 @@ inline std::int64_t read_file_chunk(std::shared_ptr<std::string> buffer, int fil
         const ssize_t got = ::read(file, buffer->data(), n);
         if (got >= 0 || errno != EINTR) return got >= 0 ? got : -errno;
     }
+}
+
+// Python's fallbacks (_sock_sendfile_fallback, _sendfile_fallback): reads of `block` bytes in
+// the default executor (a file read may block), each handed to `co_await send_chunk(view)`
+// before the next read, until `count` bytes or the end of the file.
+template <class SendChunk>
+asyncio::Coro<std::size_t> sendfile_by_reading(asyncio::EventLoop& loop, int file, std::int64_t offset,
+                                               std::optional<std::int64_t> count, std::size_t block,
+                                               SendChunk send_chunk) {
+    if (offset != 0 && ::lseek(file, static_cast<off_t>(offset), SEEK_SET) < 0) throw_os_error(errno);
+    if (count) block = std::min<std::size_t>(static_cast<std::size_t>(*count), block);
+    auto buffer = std::make_shared<std::string>(block, '\0');
+    FilePositionAfterSent position{file, offset};
+    for (;;) {
+        if (count) {
+            const std::int64_t left = *count - static_cast<std::int64_t>(position.sent);
+            if (left <= 0) break;
+            block = std::min(block, static_cast<std::size_t>(left));
+        }
+        const std::int64_t got = co_await loop.run_in_executor(nullptr, &read_file_chunk, buffer, file, block);
+        if (got < 0) throw_os_error(static_cast<int>(-got));
+        if (got == 0) break;
+        co_await send_chunk(std::string_view(buffer->data(), static_cast<std::size_t>(got)));
+        position.sent += static_cast<std::size_t>(got);
+    }
+    co_return position.sent;
 }
 
 }  // namespace concurrence::net::detail

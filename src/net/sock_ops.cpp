@@ -142,8 +142,6 @@ Coro<std::pair<net::Socket, net::Address>> EventLoop::sock_accept(net::Socket& s
 
 namespace {
 
-using net::detail::FilePositionAfterSent;
-
 // Python's SENDFILE_FALLBACK_READBUFFER_SIZE.
 constexpr std::size_t fallback_read_size = 256 * 1024;
 
@@ -154,28 +152,11 @@ Coro<std::size_t> sendfile_native(EventLoop& loop, net::Socket& sock, int file, 
     co_return co_await net::detail::sendfile_chunks(sock.fileno(), file, offset, count, wait_writable);
 }
 
-// Python's _sock_sendfile_fallback: reads (in the default executor, as a file read may
-// block) and sock_sendall, 256 KiB at a time.
+// Python's _sock_sendfile_fallback: reads of 256 KiB and sock_sendall.
 Coro<std::size_t> sendfile_fallback(EventLoop& loop, net::Socket& sock, int file, std::int64_t offset,
                                     std::optional<std::int64_t> count) {
-    if (offset != 0 && ::lseek(file, static_cast<off_t>(offset), SEEK_SET) < 0) throw_os_error(errno);
-    std::size_t block = count ? std::min<std::size_t>(static_cast<std::size_t>(*count), fallback_read_size)
-                              : fallback_read_size;
-    auto buffer = std::make_shared<std::string>(block, '\0');
-    FilePositionAfterSent position{file, offset};
-    for (;;) {
-        if (count) {
-            const std::int64_t left = *count - static_cast<std::int64_t>(position.sent);
-            if (left <= 0) break;
-            block = std::min(block, static_cast<std::size_t>(left));
-        }
-        const std::int64_t got = co_await loop.run_in_executor(nullptr, &net::detail::read_file_chunk, buffer, file, block);
-        if (got < 0) throw_os_error(static_cast<int>(-got));
-        if (got == 0) break;
-        co_await loop.sock_sendall(sock, buffer->substr(0, static_cast<std::size_t>(got)));
-        position.sent += static_cast<std::size_t>(got);
-    }
-    co_return position.sent;
+    auto send_chunk = [&loop, &sock](std::string_view data) { return loop.sock_sendall(sock, std::string(data)); };
+    co_return co_await net::detail::sendfile_by_reading(loop, file, offset, count, fallback_read_size, send_chunk);
 }
 
 }  // namespace

@@ -17,7 +17,6 @@
 namespace concurrence::asyncio {
 namespace {
 
-using net::detail::FilePositionAfterSent;
 using net::detail::SocketTransport;
 
 // Python's _sendfile_fallback reads 16 KiB at a time.
@@ -31,31 +30,18 @@ Coro<std::size_t> sendfile_native(SocketTransport& transport, int file, std::int
     co_return co_await net::detail::sendfile_chunks(transport.fileno(), file, offset, count, wait_writable);
 }
 
+// Python's drain of its fallback protocol: past the high-water mark, wait; then write.
+Coro<> write_chunk(SocketTransport& transport, std::string_view data) {
+    if (transport.get_write_buffer_size() > transport.get_write_buffer_limits().second)
+        co_await transport.until_writable(false);
+    if (transport.is_closing()) throw ConnectionError("Connection closed by peer");
+    transport.write_for_sendfile(data);
+}
+
 Coro<std::size_t> sendfile_fallback(EventLoop& loop, SocketTransport& transport, int file, std::int64_t offset,
                                     std::optional<std::int64_t> count) {
-    if (offset != 0 && ::lseek(file, static_cast<off_t>(offset), SEEK_SET) < 0) throw_os_error(errno);
-    std::size_t block = count ? std::min<std::size_t>(static_cast<std::size_t>(*count), transport_fallback_block)
-                              : transport_fallback_block;
-    auto buffer = std::make_shared<std::string>(block, '\0');
-    FilePositionAfterSent position{file, offset};
-    for (;;) {
-        if (count) {
-            const std::int64_t left = *count - static_cast<std::int64_t>(position.sent);
-            if (left <= 0) break;
-            block = std::min(block, static_cast<std::size_t>(left));
-        }
-        const std::int64_t got =
-            co_await loop.run_in_executor(nullptr, &net::detail::read_file_chunk, buffer, file, block);
-        if (got < 0) throw_os_error(static_cast<int>(-got));
-        if (got == 0) break;
-        // Python's drain of the fallback protocol: past the high-water mark, wait.
-        if (transport.get_write_buffer_size() > transport.get_write_buffer_limits().second)
-            co_await transport.until_writable(false);
-        if (transport.is_closing()) throw ConnectionError("Connection closed by peer");
-        transport.write_for_sendfile(std::string_view(buffer->data(), static_cast<std::size_t>(got)));
-        position.sent += static_cast<std::size_t>(got);
-    }
-    co_return position.sent;
+    auto send_chunk = [&transport](std::string_view data) { return write_chunk(transport, data); };
+    co_return co_await net::detail::sendfile_by_reading(loop, file, offset, count, transport_fallback_block, send_chunk);
 }
 
 std::string describe(const Transport& transport) {

@@ -63,6 +63,9 @@ std::atomic<std::uint64_t> user_callback_ids{0};
 
 std::uint64_t FutureBase::add_user_callback(std::function<void()> fn, void (*function)()) {
     const std::uint64_t id = user_callback_ids.fetch_add(1, std::memory_order_relaxed) + 1;
+    // Python: a done callback runs in the context add_done_callback was called in.
+    if (contextvars::detail::t_contexts_used) [[unlikely]]
+        fn = contextvars::detail::RunInContext<std::function<void()>>{contextvars::detail::copy_current(), std::move(fn)};
     if (done()) {  // Python: scheduled with call_soon right away
         loop_->call_soon(std::move(fn));
         return id;

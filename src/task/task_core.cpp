@@ -30,7 +30,27 @@ void report_never_awaited(bool in_debug_build, const TaskCore& coroutine) {
         EventLoop::default_exception_handler(context);
 }
 
+namespace {
+// contextvars asks here where the running task keeps its context.
+std::shared_ptr<contextvars::detail::ContextData>* running_task_context(bool make) noexcept {
+    TaskCore* task = t_current_task;
+    return task ? task->context_slot(make) : nullptr;
+}
+[[maybe_unused]] const bool context_hook_installed = (contextvars::detail::set_task_slot_hook(&running_task_context), true);
+}  // namespace
+
+std::shared_ptr<contextvars::detail::ContextData>* TaskCore::context_slot(bool make) noexcept {
+    static std::shared_ptr<contextvars::detail::ContextData> empty;  // read only: a task's empty context
+    if (!make && !extra_) return &empty;
+    return &extra().context;
+}
+
 void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string_view name, bool eager) {
+    // Python: a task runs in a copy of the context it is created in.
+    if (contextvars::detail::t_contexts_used) [[unlikely]] {
+        if (std::shared_ptr<contextvars::detail::ContextData> inherited = contextvars::detail::copy_current_for_task())
+            extra().context = std::move(inherited);
+    }
     loop_ = &loop;
     resume_point_ = root;
     flags_ |= is_task_flag;

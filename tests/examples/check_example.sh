@@ -62,6 +62,13 @@ sock_sendfile)
     expect_line "client: received $size bytes"
     expect_line "same size as the file: True"
     ;;
+request_context)
+    # Exactly what the Python program prints, in its order.
+    timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"
+    printf '%s\n' "[-] main starts" "[req-1] start" "[req-2] start" "[req-1] fetched part 1" \
+        "[req-2] fetched part 1" "[req-1] fetched part 2" "[req-2] fetched part 2" "[req-1] done: 3" \
+        "[req-2] done: 3" "[-] main ends" | cmp -s - "$out" || fail "not Python's output"
+    ;;
 stream_sendfile)
     # The example serves its own executable after a header line: every byte arrives.
     timeout 60 "$prog" >"$out" 2>&1 || fail "exit status $?"

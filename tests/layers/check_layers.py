@@ -8,8 +8,9 @@ Layers, low to high (a layer may include its own and the lower ones):
 
     base      include/concurrence/base, include/concurrence/detail, src/base
     io        src/io                      (private: no public headers)
-    loop      include/concurrence/loop, src/loop
-    task      include/concurrence/task, src/task
+    loop      include/concurrence/loop, src/loop          (and contextvars: handles run in a context)
+    contextvars include/concurrence/contextvars, src/contextvars   (Python's contextvars: base only; below loop)
+    task      include/concurrence/task, src/task          (and contextvars: tasks copy the context)
     flow      include/concurrence/flow, src/flow
     sync      include/concurrence/sync, src/sync          (beside flow: above task)
     queues    include/concurrence/queues, src/queues      (above sync)
@@ -23,7 +24,7 @@ Layers, low to high (a layer may include its own and the lower ones):
     process   include/concurrence/process, src/process   (subprocesses: above streams)
 
 and three more rules:
-  * the umbrella headers include/concurrence/{asyncio,threading,queue,futures}.hpp may include
+  * the umbrella headers include/concurrence/{asyncio,threading,queue,futures,contextvars}.hpp may include
     any public header;
   * a public header (include/) never includes a private one (src/);
   * nothing includes an umbrella header except another umbrella header.
@@ -40,23 +41,24 @@ import sys
 LAYERS = {
     "base": {"base"},
     "io": {"base", "io"},
-    "loop": {"base", "io", "loop"},
-    "task": {"base", "io", "loop", "task"},
-    "flow": {"base", "io", "loop", "task", "flow"},
-    "sync": {"base", "io", "loop", "task", "sync"},
-    "queues": {"base", "io", "loop", "task", "sync", "queues"},
-    "run": {"base", "io", "loop", "task", "flow", "run"},
+    "loop": {"base", "io", "contextvars", "loop"},
+    "contextvars": {"base", "contextvars"},
+    "task": {"base", "io", "loop", "contextvars", "task"},
+    "flow": {"base", "io", "loop", "contextvars", "task", "flow"},
+    "sync": {"base", "io", "loop", "contextvars", "task", "sync"},
+    "queues": {"base", "io", "loop", "contextvars", "task", "sync", "queues"},
+    "run": {"base", "io", "loop", "contextvars", "task", "flow", "run"},
     "threading": {"base", "threading"},
     "thread_queue": {"base", "threading", "thread_queue"},
     "futures": {"base", "threading", "futures"},
-    "bridge": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge"},
-    "net": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net"},
-    "streams": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net", "streams"},
-    "process": {"base", "io", "loop", "task", "flow", "threading", "futures", "bridge", "net", "streams", "process"},
+    "bridge": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge"},
+    "net": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net"},
+    "streams": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net", "streams"},
+    "process": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net", "streams", "process"},
 }
 # folders that count as another layer
 ALIASES = {"detail": "base"}
-UMBRELLAS = {"asyncio.hpp", "threading.hpp", "queue.hpp", "futures.hpp", "concurrence.hpp"}
+UMBRELLAS = {"asyncio.hpp", "threading.hpp", "queue.hpp", "futures.hpp", "contextvars.hpp", "concurrence.hpp"}
 SOURCE_EXT = (".hpp", ".h", ".ipp", ".cpp", ".cc")
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "concurrence/bridge/wrap_future.hpp"
+#include "concurrence/contextvars/contextvars.hpp"
 #include "concurrence/futures/thread_pool_executor.hpp"
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/task/coro.hpp"
@@ -57,12 +58,18 @@ auto EventLoop::run_in_executor(std::nullptr_t, F&& func, Args&&... args) {
 }
 
 // Python's asyncio.to_thread(func, *args): a coroutine, so nothing is submitted until it is
-// awaited (or made a task).
+// awaited (or made a task). func runs in a copy of the caller's contextvars context, as
+// Python's (run_in_executor does not copy it, as Python's does not).
 template <class F, class... Args>
     requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
 Coro<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> to_thread(F func, Args... args) {
     EventLoop& loop = get_running_loop();
-    co_return co_await loop.run_in_executor(nullptr, std::move(func), std::move(args)...);
+    // Named, not a temporary of the co_await (see above).
+    auto in_context = [context = contextvars::copy_context(), func = std::move(func),
+                       ... args = std::move(args)]() mutable -> decltype(auto) {
+        return context.run(std::move(func), std::move(args)...);  // called once
+    };
+    co_return co_await loop.run_in_executor(nullptr, std::move(in_context));
 }
 
 }  // namespace concurrence::asyncio

@@ -32,6 +32,7 @@
 #include "concurrence/loop/backend.hpp"
 #include "concurrence/loop/handle.hpp"
 #include "concurrence/loop/runnable.hpp"
+#include "concurrence/contextvars/contextvars.hpp"
 #include "concurrence/loop/asyncgen_registry.hpp"
 #include "concurrence/loop/task_registry.hpp"
 
@@ -155,7 +156,7 @@ public:
     Handle call_soon(F&& callback) {
         check_open();
         if (debug_) [[unlikely]] check_thread();
-        auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
+        detail::HandleCore* h = new_handle(std::forward<F>(callback));
         h->add_ref();  // one for the ready queue, one for the returned Handle
         schedule(h);
         return Handle(h);
@@ -172,7 +173,7 @@ public:
     template <class F>
     Handle call_soon_threadsafe(F&& callback) {
         check_open();
-        auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
+        detail::HandleCore* h = new_handle(std::forward<F>(callback));
         h->add_ref();
         post_threadsafe(h);
         return Handle(h);
@@ -183,9 +184,7 @@ public:
     // close() drops it), never by the poster. False, callback untouched, if the loop is closed.
     template <class F>
     bool call_soon_threadsafe_unhandled(F&& callback) {
-        return post_if_open([&]() -> detail::HandleCore* {
-            return new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
-        });
+        return post_if_open([&]() -> detail::HandleCore* { return new_handle(std::forward<F>(callback)); });
     }
 
     // ---- watching file descriptors (Python's add_reader & co.)
@@ -195,12 +194,12 @@ public:
     template <class F>
     void add_reader(int fd, F&& callback) {
         check_open();
-        set_fd_callback(fd, false, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+        set_fd_callback(fd, false, new_handle(std::forward<F>(callback)));
     }
     template <class F>
     void add_writer(int fd, F&& callback) {
         check_open();
-        set_fd_callback(fd, true, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+        set_fd_callback(fd, true, new_handle(std::forward<F>(callback)));
     }
     // True if a callback was registered.
     bool remove_reader(int fd) { return clear_fd_callback(fd, false); }
@@ -219,7 +218,7 @@ public:
                       "coroutines cannot be used with add_signal_handler()");
         check_signal(sig);
         check_open();
-        set_signal_handler(sig, new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback)));
+        set_signal_handler(sig, new_handle(std::forward<F>(callback)));
     }
     // True if a handler was removed.
     bool remove_signal_handler(int sig);
@@ -388,11 +387,19 @@ public:
     void ensure_fd_no_transport(int fd) const;
 
 private:
+    // A handle for callback, which runs in the context current now (Python's Handle captures
+    // copy_context() when made).
+    template <class F>
+    static detail::HandleCore* new_handle(F&& callback) {
+        return contextvars::detail::with_current_context(std::forward<F>(callback), [](auto&& cb) -> detail::HandleCore* {
+            return new detail::HandleImpl<std::decay_t<decltype(cb)>>(std::forward<decltype(cb)>(cb));
+        });
+    }
     template <class F>
     TimerHandle call_at_ns(std::int64_t when_ns, F&& callback) {
         check_open();
         if (debug_) [[unlikely]] check_thread();
-        auto* h = new detail::HandleImpl<std::decay_t<F>>(std::forward<F>(callback));
+        detail::HandleCore* h = new_handle(std::forward<F>(callback));
         h->when_ns = when_ns;
         h->loop = this;
         h->is_timer = true;

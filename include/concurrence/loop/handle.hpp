@@ -59,7 +59,12 @@ public:
 private:
     void invoke() override { fn_(); }
     void destroy() override { delete this; }
-    const std::type_info& callable_type() const noexcept override { return typeid(F); }
+    const std::type_info& callable_type() const noexcept override {
+        if constexpr (requires { typename F::inner_callable; })
+            return typeid(typename F::inner_callable);  // a callback wrapped to run in a context
+        else
+            return typeid(F);
+    }
     F fn_;
 };
 

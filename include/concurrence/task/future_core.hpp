@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "concurrence/base/errors.hpp"
+#include "concurrence/contextvars/contextvars.hpp"
 #include "concurrence/loop/event_loop.hpp"
 #include "concurrence/loop/runnable.hpp"
 
@@ -47,6 +48,8 @@ struct FutureExtra {
     std::vector<std::unique_ptr<UserCallback>> user_callbacks;
     std::string name;
     std::string cancel_message;
+    // A task's contextvars context (Python's Task._context): null while it is empty.
+    std::shared_ptr<contextvars::detail::ContextData> context;
     // Debug mode: where the task was created (Python's _source_traceback, one frame).
     const char* created_file = nullptr;
     unsigned created_line = 0;

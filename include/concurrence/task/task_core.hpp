@@ -130,6 +130,8 @@ public:
     // Registers the task and schedules its first step (or runs it now, `eager`).
     void start(EventLoop& loop, std::coroutine_handle<> root, std::string_view name, bool eager = false);
     bool is_task() const { return flags_ & is_task_flag; }
+    // Where this task keeps its contextvars context (made if `make`; else maybe an empty slot).
+    std::shared_ptr<contextvars::detail::ContextData>* context_slot(bool make) noexcept;
 
     // ---- where it is (debug reports, traces, call graphs)
     // The coroutine function as the compiler names it (static storage; g++ gives the whole
