@@ -46,8 +46,8 @@ std::shared_ptr<contextvars::detail::ContextData>* TaskCore::context_slot(bool m
 }
 
 void TaskCore::start(EventLoop& loop, std::coroutine_handle<> root, std::string_view name, bool eager) {
-    // Python: a task runs in a copy of the context it is created in.
-    if (contextvars::detail::t_contexts_used) [[unlikely]] {
+    // Python: a task runs in a copy of the context it is created in (unless given one).
+    if (contextvars::detail::t_contexts_used && !(extra_ && extra_->context)) [[unlikely]] {
         if (std::shared_ptr<contextvars::detail::ContextData> inherited = contextvars::detail::copy_current_for_task())
             extra().context = std::move(inherited);
     }

@@ -18,8 +18,31 @@ std::shared_ptr<detail::ThreadState> make_state(Thread::Options options, std::un
 
 }  // namespace
 
-Thread::Thread(Options options, std::unique_ptr<detail::Target> target)
-    : state_(make_state(std::move(options), std::move(target))), owner_(true) {}
+namespace {
+// Thread(..., {.context = ctx}): the target runs inside ctx.run().
+class TargetInContext final : public detail::Target {
+public:
+    TargetInContext(contextvars::Context context, std::unique_ptr<detail::Target> inner)
+        : context_(std::move(context)), inner_(std::move(inner)) {}
+    void run() override {
+        context_.run([this] { inner_->run(); });
+    }
+
+private:
+    contextvars::Context context_;
+    std::unique_ptr<detail::Target> inner_;
+};
+
+std::unique_ptr<detail::Target> in_context(std::optional<contextvars::Context>& context, std::unique_ptr<detail::Target> target) {
+    if (!context) return target;
+    return std::make_unique<TargetInContext>(std::move(*context), std::move(target));
+}
+}  // namespace
+
+Thread::Thread(Options options, std::unique_ptr<detail::Target> target) : owner_(true) {
+    target = in_context(options.context, std::move(target));
+    state_ = make_state(std::move(options), std::move(target));
+}
 
 Thread::Thread(std::shared_ptr<detail::ThreadState> state, bool owner) noexcept
     : state_(std::move(state)), owner_(owner) {}

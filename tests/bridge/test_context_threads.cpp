@@ -55,4 +55,22 @@ TEST(ContextThreads, ANewThreadStartsWithAnEmptyContext) {
     var.reset(token);
 }
 
+TEST(ContextThreads, AThreadGivenAContextRunsInIt) {
+    // Python 3.14's Thread(context=): copy_context() to start from the caller's values.
+    contextvars::ContextVar<int> var("ctx_thread_given");
+    auto token = var.set(1);
+    contextvars::Context given = contextvars::copy_context();
+    int seen = 0;
+    threading::Thread t({.context = given}, [&] {
+        seen = var.get(-1);
+        var.set(2);
+    });
+    t.start();
+    t.join();
+    EXPECT_EQ(seen, 1);
+    EXPECT_EQ(given.get(var), 2);  // the thread ran in `given` itself
+    EXPECT_EQ(var.get(), 1);
+    var.reset(token);
+}
+
 }  // namespace

@@ -15,7 +15,7 @@ Layers, low to high (a layer may include its own and the lower ones):
     sync      include/concurrence/sync, src/sync          (beside flow: above task)
     queues    include/concurrence/queues, src/queues      (above sync)
     run       include/concurrence/run, src/run
-    threading include/concurrence/threading, src/threading   (beside the chain: base only)
+    threading include/concurrence/threading, src/threading   (beside the chain: base, contextvars)
     thread_queue  include/concurrence/thread_queue, src/thread_queue  (Python's queue: base, threading)
     futures   include/concurrence/futures, src/futures   (concurrent.futures: base, threading)
     bridge    include/concurrence/bridge, src/bridge     (loop <-> threads: above task, flow and futures)
@@ -48,7 +48,7 @@ LAYERS = {
     "sync": {"base", "io", "loop", "contextvars", "task", "sync"},
     "queues": {"base", "io", "loop", "contextvars", "task", "sync", "queues"},
     "run": {"base", "io", "loop", "contextvars", "task", "flow", "run"},
-    "threading": {"base", "threading"},
+    "threading": {"base", "contextvars", "threading"},
     "thread_queue": {"base", "threading", "thread_queue"},
     "futures": {"base", "threading", "futures"},
     "bridge": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge"},

@@ -283,4 +283,32 @@ TEST(ContextCallbacks, WhatACallbackSetsStaysInItsCopy) {
     loop.close();
 }
 
+// ---------------------------------------------------------------- a context given
+
+asyncio::Coro<int> cv_reads_then_sets(contextvars::ContextVar<int>* var) {
+    const int seen = var->get(-1);
+    var->set(seen + 100);
+    co_return seen;
+}
+
+asyncio::Coro<std::vector<int>> cv_given_context(contextvars::ContextVar<int>* var) {
+    var->set(1);
+    contextvars::Context ctx;  // empty: not the creator's
+    ctx.run([&] { var->set(5); });
+    const int in_task = co_await asyncio::create_task(cv_reads_then_sets(var), "given", ctx);
+    std::vector<int> out{in_task, ctx.get(*var).value_or(-1), var->get()};
+    auto& loop = asyncio::get_running_loop();
+    loop.call_soon([&] { out.push_back(var->get(-1)); }, ctx);
+    loop.call_later(0.001, [&] { out.push_back(var->get(-1) + 1000); }, ctx);
+    loop.call_soon_threadsafe([&] { out.push_back(var->get(-1) + 2000); }, ctx);
+    co_await asyncio::sleep(0.01);
+    co_return out;
+}
+
+TEST(ContextGiven, ATaskOrACallbackGivenAContextRunsInItItself) {
+    // Python's create_task(coro, context=ctx) and call_soon(cb, context=ctx): not a copy.
+    contextvars::ContextVar<int> var("cv_given");
+    EXPECT_THAT(asyncio::run(cv_given_context(&var)), ElementsAre(5, 105, 1, 105, 2105, 1105));
+}
+
 }  // namespace

@@ -128,7 +128,7 @@ public:
         detail::Entered scope(data_);
         return std::forward<F>(f)(std::forward<Args>(args)...);
     }
-    // Python's len(ctx), `var in ctx`, ctx.get(var, default), ctx[var] (KeyError: LookupError).
+    // Python's len(ctx), `var in ctx`, ctx.get(var) (empty: not set in this context).
     std::size_t size() const { return data_->size(); }
     template <class T>
     bool contains(const ContextVar<T>& var) const {

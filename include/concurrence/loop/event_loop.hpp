@@ -161,13 +161,26 @@ public:
         schedule(h);
         return Handle(h);
     }
+    // Python's call_soon(callback, context=ctx): callback runs in ctx itself (not a copy).
+    template <class F>
+    Handle call_soon(F&& callback, const contextvars::Context& context) {
+        return call_soon(in_context(std::forward<F>(callback), context));
+    }
     template <class F>
     TimerHandle call_later(Delay delay, F&& callback) {
         return call_at_ns(now_ns() + delay.nanoseconds(), std::forward<F>(callback));  // negative: in the past, as Python
     }
     template <class F>
+    TimerHandle call_later(Delay delay, F&& callback, const contextvars::Context& context) {
+        return call_later(delay, in_context(std::forward<F>(callback), context));
+    }
+    template <class F>
     TimerHandle call_at(double when, F&& callback) {
         return call_at_ns(seconds_to_ns(when), std::forward<F>(callback));
+    }
+    template <class F>
+    TimerHandle call_at(double when, F&& callback, const contextvars::Context& context) {
+        return call_at(when, in_context(std::forward<F>(callback), context));
     }
     // The only thread-safe member: runs callback on the loop's thread, waking it if needed.
     template <class F>
@@ -177,6 +190,12 @@ public:
         h->add_ref();
         post_threadsafe(h);
         return Handle(h);
+    }
+
+    // Python's call_soon_threadsafe(callback, context=ctx): callback runs in ctx itself.
+    template <class F>
+    Handle call_soon_threadsafe(F&& callback, const contextvars::Context& context) {
+        return call_soon_threadsafe(in_context(std::forward<F>(callback), context));
     }
 
     // For the layers above: call_soon_threadsafe without a Handle. The loop holds the only
@@ -298,6 +317,10 @@ public:
     // mode, the task remembers `where` it was created, for its reports.
     template <class T>
     Task<T> create_task(Coro<T> coro, std::string_view name = {}, CallSite where = CallSite());
+    // Python's create_task(coro, name=, context=ctx): the task runs in ctx itself (not a copy):
+    // what it sets is seen in ctx.
+    template <class T>
+    Task<T> create_task(Coro<T> coro, std::string_view name, contextvars::Context context, CallSite where = CallSite());
     void set_task_factory(TaskFactory factory) { task_factory_ = factory; }
     TaskFactory get_task_factory() const { return task_factory_; }
     template <class T = void>
@@ -389,6 +412,11 @@ public:
 private:
     // A handle for callback, which runs in the context current now (Python's Handle captures
     // copy_context() when made).
+    template <class F>
+    static auto in_context(F&& callback, const contextvars::Context& context) {
+        contextvars::detail::t_contexts_used = true;  // handles made inside must copy it
+        return contextvars::detail::RunInContext<std::decay_t<F>>{context.data(), std::forward<F>(callback)};
+    }
     template <class F>
     static detail::HandleCore* new_handle(F&& callback) {
         return contextvars::detail::with_current_context(std::forward<F>(callback), [](auto&& cb) -> detail::HandleCore* {

@@ -78,10 +78,25 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string_view name, CallSite whe
     return task;
 }
 
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string_view name, contextvars::Context context, CallSite where) {
+    contextvars::detail::t_contexts_used = true;  // tasks created inside it must copy it
+    check_open();
+    auto h = coro.take();
+    h.promise().use_context(context.data());  // before start(): an eager first step runs in it
+    Coro<T> again(h);
+    return create_task(std::move(again), name, where);
+}
+
 // Python's asyncio.create_task(coro, name=...): on the running loop.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string_view name = {}, CallSite where = CallSite()) {
     return get_running_loop().create_task(std::move(coro), name, where);
+}
+// Python's asyncio.create_task(coro, name=..., context=ctx): the task runs in ctx itself.
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string_view name, contextvars::Context context, CallSite where = CallSite()) {
+    return get_running_loop().create_task(std::move(coro), name, std::move(context), where);
 }
 
 // Python's create_task(lock.acquire()), create_task(q.get()): an awaiter that is not a

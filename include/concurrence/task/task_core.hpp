@@ -132,6 +132,9 @@ public:
     bool is_task() const { return flags_ & is_task_flag; }
     // Where this task keeps its contextvars context (made if `make`; else maybe an empty slot).
     std::shared_ptr<contextvars::detail::ContextData>* context_slot(bool make) noexcept;
+    // create_task(..., context): the task runs in this context, not in a copy of its creator's.
+    // (Before start(), which then copies nothing.)
+    void use_context(std::shared_ptr<contextvars::detail::ContextData> context) { extra().context = std::move(context); }
 
     // ---- where it is (debug reports, traces, call graphs)
     // The coroutine function as the compiler names it (static storage; g++ gives the whole

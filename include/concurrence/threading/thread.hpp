@@ -37,6 +37,7 @@
 
 #include "concurrence/base/errors.hpp"
 #include "concurrence/base/timeout.hpp"
+#include "concurrence/contextvars/contextvars.hpp"
 #include "concurrence/threading/timeout_max.hpp"
 
 namespace concurrence::threading {
@@ -79,6 +80,9 @@ public:
     struct Options {
         std::string name = {};
         std::optional<bool> daemon = {};
+        // Python 3.14's context=: the target runs in this context (copy_context() to start
+        // from the caller's values). None: an empty one, as Python without thread_inherit_context.
+        std::optional<contextvars::Context> context = {};
     };
 
     template <class F, class... Args>
