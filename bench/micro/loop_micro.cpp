@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace asyncio = concurrence::asyncio;
+namespace contextvars = concurrence::contextvars;
 
 namespace {
 
@@ -105,6 +106,46 @@ void BM_async_generator_life(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_async_generator_life);
+
+// contextvars: a read and a set+reset in a task whose context holds a few variables, and
+// create_task + await when the creator's context is not empty (the copy Python makes).
+asyncio::Coro<> context_get_loop(benchmark::State& state, contextvars::ContextVar<std::int64_t>* var) {
+    var->set(1);
+    std::int64_t sum = 0;
+    for (auto _ : state) sum += var->get();
+    benchmark::DoNotOptimize(sum);
+    co_return;
+}
+void BM_context_var_get(benchmark::State& state) {
+    contextvars::ContextVar<std::int64_t> var("bench_get");
+    asyncio::run(context_get_loop(state, &var));
+}
+BENCHMARK(BM_context_var_get);
+
+asyncio::Coro<> context_set_loop(benchmark::State& state, contextvars::ContextVar<std::int64_t>* var) {
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        auto token = var->set(++i);
+        var->reset(token);
+    }
+    co_return;
+}
+void BM_context_var_set_reset(benchmark::State& state) {
+    contextvars::ContextVar<std::int64_t> var("bench_set");
+    asyncio::run(context_set_loop(state, &var));
+}
+BENCHMARK(BM_context_var_set_reset);
+
+asyncio::Coro<> create_task_in_context_loop(benchmark::State& state, contextvars::ContextVar<std::int64_t>* var) {
+    var->set(1);
+    co_await create_task_loop(state);
+}
+void BM_create_task_await_with_context(benchmark::State& state) {
+    contextvars::ContextVar<std::int64_t> var("bench_task");
+    asyncio::run(create_task_in_context_loop(state, &var));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_create_task_await_with_context);
 
 // sleep(0): the task goes to the back of the ready queue and the loop resumes it at its next
 // iteration (one poll with a zero timeout included).

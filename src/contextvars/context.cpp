@@ -40,35 +40,46 @@ ContextData& current() {
 std::shared_ptr<ContextData> copy_current_for_task() {
     const ContextData* ctx = current_or_null();
     if (!ctx || ctx->size() == 0) return nullptr;
-    return std::make_shared<ContextData>(ctx->map);
+    return ContextData::copy_of(ctx);
 }
 
 std::shared_ptr<ContextData> copy_current() {
     const ContextData* ctx = current_or_null();
-    return std::make_shared<ContextData>(ctx ? ctx->map : nullptr);
+    return ContextData::copy_of(ctx);
 }
 
+namespace {
+const Binding* lower_bound_of(const Binding* first, const Binding* last, std::uint64_t var) noexcept {
+    return std::lower_bound(first, last, var, [](const Binding& b, std::uint64_t v) { return b.var < v; });
+}
+}  // namespace
+
 const Binding* find(const ContextData* ctx, std::uint64_t var) noexcept {
-    if (!ctx || !ctx->map) return nullptr;
-    const Map& m = *ctx->map;
-    auto it = std::lower_bound(m.begin(), m.end(), var, [](const Binding& b, std::uint64_t v) { return b.var < v; });
-    return it != m.end() && it->var == var ? &*it : nullptr;
+    if (!ctx || ctx->count == 0) return nullptr;
+    const Binding* end = ctx->map.get() + ctx->count;
+    const Binding* it = lower_bound_of(ctx->map.get(), end, var);
+    return it != end && it->var == var ? it : nullptr;
 }
 
 void bind(ContextData& ctx, std::uint64_t var, std::shared_ptr<const void> value) {
     t_contexts_used = true;
-    auto next = std::make_shared<Map>(ctx.map ? *ctx.map : Map{});
-    auto it = std::lower_bound(next->begin(), next->end(), var, [](const Binding& b, std::uint64_t v) { return b.var < v; });
-    const bool present = it != next->end() && it->var == var;
-    if (value) {
-        if (present)
-            it->value = std::move(value);
-        else
-            next->insert(it, Binding{var, std::move(value)});
-    } else if (present) {
-        next->erase(it);
+    const Binding* old = ctx.map.get();
+    const std::size_t n = ctx.count;
+    const std::size_t at = static_cast<std::size_t>(lower_bound_of(old, old + n, var) - old);
+    const bool present = at < n && old[at].var == var;
+    const std::size_t count = value ? n + (present ? 0 : 1) : n - (present ? 1 : 0);
+    if (count == 0) {
+        ctx.map = nullptr;
+        ctx.count = 0;
+        return;
     }
-    ctx.map = next->empty() ? nullptr : std::shared_ptr<const Map>(std::move(next));
+    auto next = std::make_shared<Binding[]>(count);
+    std::copy(old, old + at, next.get());
+    std::size_t out = at;
+    if (value) next[out++] = Binding{var, std::move(value)};
+    std::copy(old + at + (present ? 1 : 0), old + n, next.get() + out);
+    ctx.map = std::move(next);
+    ctx.count = count;
 }
 
 std::uint64_t new_var_id() noexcept {
@@ -98,8 +109,7 @@ Entered::~Entered() {
 }  // namespace detail
 
 Context copy_context() {
-    const detail::ContextData* ctx = detail::current_or_null();
-    return Context(std::make_shared<detail::ContextData>(ctx ? ctx->map : nullptr));
+    return Context(detail::ContextData::copy_of(detail::current_or_null()));
 }
 
 }  // namespace concurrence::contextvars

@@ -22,7 +22,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "concurrence/base/errors.hpp"
 
@@ -43,14 +42,22 @@ struct Binding {
     std::uint64_t var;
     std::shared_ptr<const void> value;
 };
-// Sorted by variable id. Never changed once shared: set() makes a new one.
-using Map = std::vector<Binding>;
-
 struct ContextData {
-    explicit ContextData(std::shared_ptr<const Map> m = nullptr) : map(std::move(m)) {}
-    std::shared_ptr<const Map> map;  // null: empty
+    // `count` bindings sorted by variable id, in one allocation; never changed once shared:
+    // set() makes a new array. Null: empty.
+    std::shared_ptr<const Binding[]> map;
+    std::size_t count = 0;
     bool entered = false;
-    std::size_t size() const { return map ? map->size() : 0; }
+    std::size_t size() const { return count; }
+    // A new context with the same values (not entered).
+    static std::shared_ptr<ContextData> copy_of(const ContextData* ctx) {
+        auto out = std::make_shared<ContextData>();
+        if (ctx) {
+            out->map = ctx->map;
+            out->count = ctx->count;
+        }
+        return out;
+    }
 };
 
 // False until this thread sets a variable or enters a context: until then every context of
@@ -140,7 +147,7 @@ public:
         return std::nullopt;
     }
     // Python's copy(): a new context with the same values.
-    Context copy() const { return Context(std::make_shared<detail::ContextData>(data_->map)); }
+    Context copy() const { return Context(detail::ContextData::copy_of(data_.get())); }
     std::string repr() const { return "<Context object at " + detail::address_of(data_.get()) + ">"; }
     const std::shared_ptr<detail::ContextData>& data() const noexcept { return data_; }
 
@@ -216,13 +223,13 @@ public:
     // Python's reset(token): the value before that set(). RuntimeError if the token was used,
     // ValueError if another variable or another context made it.
     void reset(Token<T>& token) {
-        const std::string what = "<Token var=" + repr() + " at " + detail::address_of(&token) + ">";
-        if (token.used_) throw RuntimeError(what + " has already been used once");
-        if (token.var_ != this) throw ValueError(what + " was created by a different ContextVar");
+        const auto what = [&] { return "<Token var=" + repr() + " at " + detail::address_of(&token) + ">"; };
+        if (token.used_) throw RuntimeError(what() + " has already been used once");
+        if (token.var_ != this) throw ValueError(what() + " was created by a different ContextVar");
         detail::ContextData& ctx = detail::current();
-        if (token.ctx_ != &ctx) throw ValueError(what + " was created in a different Context");
+        if (token.ctx_ != &ctx) throw ValueError(what() + " was created in a different Context");
         token.used_ = true;
-        detail::bind(ctx, id_, token.old_);
+        detail::bind(ctx, id_, std::move(token.old_));
     }
     std::string repr() const {
         std::string out = "<ContextVar name='" + name_ + "'";
