@@ -103,7 +103,7 @@ bool SocketTransport::send_or_buffer(std::string_view data) {
 void SocketTransport::write_ready() {
     if (get_write_buffer_size() == 0) {  // only sendfile waits
         stop_waiting_writable();
-        wake_sendfile();
+        finish_sendfile_wait(nullptr);
         return;
     }
     const ssize_t n =
@@ -123,7 +123,7 @@ void SocketTransport::write_ready() {
     limits_.maybe_resume(get_write_buffer_size(), *protocol_, loop_);
     if (get_write_buffer_size() > 0) return;
     stop_waiting_writable();
-    wake_sendfile();
+    finish_sendfile_wait(nullptr);
     if (closing_) {
         call_connection_lost(nullptr);
     } else if (eof_) {
@@ -158,6 +158,11 @@ void SocketTransport::stop_waiting_writable() noexcept {
 
 // --- loop.sendfile ---
 
+namespace {
+// What sendfile's wait ends with when the connection ends first (Python's empty waiter).
+std::exception_ptr closed_by_peer() { return std::make_exception_ptr(ConnectionError("Connection is closed by peer")); }
+}  // namespace
+
 void SocketTransport::begin_sendfile() {
     if (sendfile_active_) throw RuntimeError("Empty waiter is already set");
     sendfile_active_ = true;
@@ -175,7 +180,7 @@ void SocketTransport::end_sendfile() noexcept {
 asyncio::Future<void> SocketTransport::until_writable(bool spent) {
     asyncio::Future<void> done = loop_.create_future<void>();
     if (conn_lost_ || closing_) {
-        done.set_exception(std::make_exception_ptr(ConnectionError("Connection is closed by peer")));
+        done.set_exception(closed_by_peer());
         return done;
     }
     if (spent || !writable_) wait_writable();
@@ -188,19 +193,20 @@ asyncio::Future<void> SocketTransport::until_writable(bool spent) {
     return done;
 }
 
-void SocketTransport::wake_sendfile() {
+void SocketTransport::finish_sendfile_wait(std::exception_ptr error) {
     if (!sendfile_waiter_) return;
     asyncio::Future<void> waiter = std::move(*sendfile_waiter_);
     sendfile_waiter_.reset();
-    if (!waiter.done()) waiter.set_result();
+    if (waiter.done()) return;
+    if (error)
+        waiter.set_exception(std::move(error));
+    else
+        waiter.set_result();
 }
 
 void SocketTransport::on_connection_lost() noexcept {
-    if (!sendfile_waiter_) return;
-    asyncio::Future<void> waiter = std::move(*sendfile_waiter_);
-    sendfile_waiter_.reset();
     try {
-        if (!waiter.done()) waiter.set_exception(std::make_exception_ptr(ConnectionError("Connection is closed by peer")));
+        finish_sendfile_wait(closed_by_peer());
     } catch (...) {  // (no memory for the exception: the waiter stays pending, as the loop goes)
     }
 }

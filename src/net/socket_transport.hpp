@@ -90,7 +90,8 @@ private:
     void clear_write_buffer() { buffer_.clear(); }
     // Sends what the socket takes now and buffers the rest; true if something was buffered.
     bool send_or_buffer(std::string_view data);
-    void wake_sendfile();
+    // Ends sendfile's wait (until_writable): done, or with `error`.
+    void finish_sendfile_wait(std::exception_ptr error);
     // The base's hook: the connection ended (sendfile's wait fails).
     void on_connection_lost() noexcept;
     void read_ready();
