@@ -60,6 +60,16 @@ extra_pass() {
         run_prog subprocess asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 0
         run_prog subprocess-big asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w7_subprocess.py" 500 20 1000
     fi
+    # W8 (ours, not the peers' harness): TLS echo, 10 clients x 20,000 round trips of 64 bytes,
+    # both ends in one loop; Python asyncio (and uvloop where installed) run the same program.
+    concurrence_prog tls-echo bench_w8_tls_echo 10 20000
+    local certs="$CONCURRENCE_BENCH_DIR/../../../tests/data/tls"
+    if want tls-echo asyncio; then
+        run_prog tls-echo asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w8_tls_echo.py" 10 20000 "$certs"
+    fi
+    if want tls-echo uvloop && python3 -c 'import uvloop' 2>/dev/null; then
+        run_prog tls-echo uvloop python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w8_tls_echo.py" 10 20000 "$certs" --uvloop
+    fi
     # W4/W5: the default backend (epoll) and io_uring (completion-based stream transports).
     concurrence_server echo "$CONCURRENCE_PEER" epoll bench_w4_echo_server @PORT@ protocol
     concurrence_server echo "$CONCURRENCE_PEER-io_uring" io_uring bench_w4_echo_server @PORT@ protocol

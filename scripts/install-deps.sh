@@ -3,7 +3,7 @@
 # (and needs no network) when everything is there. Usage: scripts/install-deps.sh [bench]
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-pkgs="g++ clang cmake ninja-build make googletest libgtest-dev libgmock-dev libbenchmark-dev liburing-dev nlohmann-json3-dev python3"
+pkgs="g++ clang cmake ninja-build make googletest libgtest-dev libgmock-dev libbenchmark-dev liburing-dev libssl-dev nlohmann-json3-dev python3"
 [ "${1:-}" = bench ] && pkgs="$pkgs time procps util-linux"
 missing=""
 for p in $pkgs; do

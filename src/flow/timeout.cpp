@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/float_repr.hpp"
+
 namespace concurrence::asyncio {
 
 namespace {
@@ -70,23 +72,13 @@ void Timeout::exit(const std::exception_ptr& error) {
 }
 
 namespace {
-// Python's repr(round(x, 3)): the shortest text that reads back as the same double.
-std::string python_float_repr(double x) {
-    x = std::round(x * 1000.0) / 1000.0;
-    char buf[64];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, x);
-        if (std::strtod(buf, nullptr) == x) break;
-    }
-    std::string text = buf;
-    if (text.find_first_of(".eni") == std::string::npos) text += ".0";
-    return text;
-}
+// Python's repr(round(x, 3)).
+std::string rounded_repr(double x) { return concurrence::detail::python_float_repr(std::round(x * 1000.0) / 1000.0); }
 }  // namespace
 
 std::string Timeout::repr() const {
     std::string out = std::string("<Timeout [") + state_name(static_cast<int>(state_)) + "]";
-    if (state_ == State::active) out += " when=" + (when_ ? python_float_repr(*when_) : std::string("None"));
+    if (state_ == State::active) out += " when=" + (when_ ? rounded_repr(*when_) : std::string("None"));
     return out + ">";
 }
 

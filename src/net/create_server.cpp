@@ -14,16 +14,32 @@
 #include "concurrence/task/sleep.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/bind_error.hpp"
+#include "concurrence/ssl/errors.hpp"
 #include "net/server_core.hpp"
 
 namespace concurrence::net::detail {
 
 namespace {
 
+// Python's create_server checks of its TLS arguments.
+void check_server_tls(const ServerOptions& options) {
+    if (!options.ssl) {
+        if (options.ssl_handshake_timeout) throw ValueError("ssl_handshake_timeout is only meaningful with ssl");
+        if (options.ssl_shutdown_timeout) throw ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+        return;
+    }
+    check_tls_timeouts(options.ssl_handshake_timeout, options.ssl_shutdown_timeout);
+    if (options.ssl->protocol() == ssl::PROTOCOL_TLS_CLIENT)
+        throw ssl::SSLError("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context");
+}
+
 asyncio::Coro<asyncio::Server> serve(asyncio::EventLoop& loop, ProtocolFactory factory, std::vector<Socket> sockets,
                                      const ServerOptions& options) {
     for (Socket& s : sockets) s.setblocking(false);
-    auto core = std::make_shared<ServerCore>(loop, std::move(factory), std::move(sockets), options.backlog);
+    std::optional<TLSSettings> tls;
+    if (options.ssl)
+        tls = TLSSettings{*options.ssl, true, std::nullopt, options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
+    auto core = std::make_shared<ServerCore>(loop, std::move(factory), std::move(sockets), options.backlog, std::move(tls));
     asyncio::Server server(core);
     if (options.start_serving) {
         core->start_serving();
@@ -36,6 +52,7 @@ asyncio::Coro<asyncio::Server> serve(asyncio::EventLoop& loop, ProtocolFactory f
 
 asyncio::Coro<asyncio::Server> open_server(asyncio::EventLoop& loop, ProtocolFactory factory, std::string host,
                                            int port, ServerOptions options) {
+    check_server_tls(options);
     std::vector<Socket> sockets;
     if (options.sock) {
         if (!host.empty() || port != 0) throw ValueError("host/port and sock can not be specified at the same time");
@@ -83,6 +100,7 @@ asyncio::Coro<asyncio::Server> open_server(asyncio::EventLoop& loop, ProtocolFac
 
 asyncio::Coro<asyncio::Server> open_unix_server(asyncio::EventLoop& loop, ProtocolFactory factory, std::string path,
                                                 ServerOptions options) {
+    check_server_tls(options);
     std::vector<Socket> sockets;
     if (options.sock) {
         if (!path.empty()) throw ValueError("path and sock can not be specified at the same time");

@@ -78,6 +78,15 @@ public:
     std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override { return limits_.get(); }
     std::any get_extra_info(std::string_view name) const override;
     using Interface::get_extra_info;
+    // Python's _force_close(exc): the buffer is dropped, connection_lost(exc) follows (TLS's
+    // fatal errors end the connection with their exception).
+    void force_close_with(std::exception_ptr exc) { force_close(std::move(exc)); }
+    // Python's set_protocol (start_tls puts the TLS layer between the transport and its protocol).
+    void set_protocol(std::shared_ptr<ProtocolType> protocol) override {
+        if (!protocol) throw ValueError("set_protocol needs a protocol");
+        if (lost_called_) return;  // the end came: nothing will call it (and it would hold the protocol)
+        protocol_ = std::move(protocol);
+    }
     asyncio::BaseProtocol& get_protocol() const override {
         if (!protocol_) throw RuntimeError("the transport is closed (or its loop is): it has no protocol any more");
         return *protocol_;

@@ -62,6 +62,9 @@ void ServerCore::accepted(int fd, const Socket& listening) {
     std::shared_ptr<asyncio::Protocol> protocol;
     try {
         protocol = factory_();
+        // With TLS, the socket transport's protocol is the TLS layer, which connects the app
+        // protocol once the handshake is done (Python's _make_ssl_transport).
+        if (tls_) protocol = SSLTransport::make(loop_, std::move(protocol), *tls_, std::nullopt)->raw_protocol();
         auto transport = std::make_shared<SocketTransport>(loop_, std::move(conn), std::move(protocol));
         transport->start({}, [weak = weak_from_this()](SocketTransport& t) {
             if (auto self = weak.lock()) self->detach(t);

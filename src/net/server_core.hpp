@@ -14,6 +14,7 @@
 #include "concurrence/net/socket.hpp"
 #include "concurrence/task/future.hpp"
 #include "net/socket_transport.hpp"
+#include "net/ssl_transport.hpp"
 
 namespace concurrence::net::detail {
 
@@ -23,8 +24,11 @@ inline constexpr double accept_retry_delay = 1.0;
 
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
 public:
-    ServerCore(asyncio::EventLoop& loop, ProtocolFactory factory, std::vector<Socket> sockets, int backlog)
-        : loop_(loop), factory_(std::move(factory)), sockets_(std::move(sockets)), backlog_(backlog) {}
+    // tls: each accepted connection runs TLS with these (server side) settings.
+    ServerCore(asyncio::EventLoop& loop, ProtocolFactory factory, std::vector<Socket> sockets, int backlog,
+               std::optional<TLSSettings> tls = std::nullopt)
+        : loop_(loop), factory_(std::move(factory)), sockets_(std::move(sockets)), backlog_(backlog),
+          tls_(std::move(tls)) {}
 
     asyncio::EventLoop& loop() const { return loop_; }
     const std::vector<Socket>& sockets() const { return sockets_; }
@@ -50,6 +54,7 @@ private:
     ProtocolFactory factory_;
     std::vector<Socket> sockets_;  // empty once closed
     int backlog_;
+    std::optional<TLSSettings> tls_;
     bool serving_ = false;
     bool closed_ = false;
     bool woken_ = false;

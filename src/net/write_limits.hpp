@@ -18,18 +18,26 @@ class WriteLimits {
 public:
     static constexpr std::size_t default_high = 64 * 1024;
 
+    // default_high_mark: the high-water mark set(nullopt, nullopt) means (TLS's is larger).
+    // pause_at_mark: pause when the buffer reaches the mark (TLS's rule), not only past it.
+    explicit WriteLimits(std::size_t default_high_mark = default_high, bool pause_at_mark = false)
+        : default_high_(default_high_mark), high_(default_high_mark), low_(default_high_mark / 4),
+          pause_at_mark_(pause_at_mark) {}
+
     void set(std::optional<std::size_t> high, std::optional<std::size_t> low) {
-        const std::size_t h = high ? *high : (low ? 4 * *low : default_high);
+        const std::size_t h = high ? *high : (low ? 4 * *low : default_high_);
         const std::size_t l = low ? *low : h / 4;
         if (!(h >= l)) throw ValueError("high (" + std::to_string(h) + ") must be >= low (" + std::to_string(l) + ") must be >= 0");
         high_ = h;
         low_ = l;
     }
     std::pair<std::size_t, std::size_t> get() const { return {low_, high_}; }
+    // The protocol was told pause_writing and not resume_writing yet (Python's _protocol_paused).
+    bool paused() const { return paused_; }
 
     // After the buffer grew: pause the protocol's writing if it is over the high-water mark.
     void maybe_pause(std::size_t buffered, asyncio::BaseProtocol& protocol, asyncio::EventLoop& loop) {
-        if (buffered <= high_ || paused_) return;
+        if (paused_ || (pause_at_mark_ ? buffered < high_ : buffered <= high_)) return;
         paused_ = true;
         try {
             protocol.pause_writing();
@@ -49,8 +57,10 @@ public:
     }
 
 private:
-    std::size_t high_ = default_high;
-    std::size_t low_ = default_high / 4;
+    std::size_t default_high_;
+    std::size_t high_;
+    std::size_t low_;
+    bool pause_at_mark_;
     bool paused_ = false;
 };
 

@@ -42,6 +42,7 @@ StreamReaderProtocol::~StreamReaderProtocol() {
 
 void StreamReaderProtocol::connection_made(Transport& transport) {
     transport_ = &transport;
+    over_ssl_ = transport.get_extra_info("sslcontext").has_value();
     reader_.set_transport(&transport);
     if (!callback_) return;
     auto shared_transport = std::static_pointer_cast<Transport>(transport.shared_from_this());
@@ -84,7 +85,15 @@ void StreamReaderProtocol::connection_lost(std::exception_ptr exc) {
 
 bool StreamReaderProtocol::eof_received() {
     reader_.feed_eof();
-    return true;  // keep the transport open: this side may still write (no TLS here)
+    // Keep the transport open: this side may still write. Not over TLS, which cannot.
+    return !over_ssl_;
+}
+
+void StreamReaderProtocol::replace_transport(Transport& transport) {
+    transport_ = &transport;
+    over_ssl_ = transport.get_extra_info("sslcontext").has_value();
+    // The reader keeps pausing the socket's transport, under the TLS one (Python's too): it
+    // lives as long as the connection.
 }
 
 void StreamReaderProtocol::resume_writing() {

@@ -1,6 +1,7 @@
 // Python's StreamWriter (Lib/asyncio/streams.py).
 #include "concurrence/streams/stream_writer.hpp"
 
+#include "concurrence/net/options.hpp"
 #include "concurrence/task/sleep.hpp"
 #include "concurrence/task/task.hpp"
 #include "streams/writer_state.hpp"
@@ -22,6 +23,15 @@ Coro<void> drain_stream(WriterPtr s) {
 
 Coro<void> wait_stream_closed(WriterPtr s) { co_await s->protocol->wait_closed(); }
 
+Coro<void> start_stream_tls(WriterPtr s, ssl::SSLContext sslcontext, net::StartTLSOptions options) {
+    co_await drain_stream(s);
+    std::shared_ptr<StreamReaderProtocol> protocol = s->protocol;
+    std::shared_ptr<Transport> secure =
+        co_await get_running_loop().start_tls(*s->transport, protocol, std::move(sslcontext), std::move(options));
+    s->transport = secure;
+    protocol->replace_transport(*secure);
+}
+
 }  // namespace
 
 StreamWriter::StreamWriter(std::shared_ptr<Transport> transport, std::shared_ptr<StreamReaderProtocol> protocol) {
@@ -36,6 +46,15 @@ void StreamWriter::close() { s_->transport->close(); }
 bool StreamWriter::is_closing() const { return s_->transport->is_closing(); }
 Coro<void> StreamWriter::wait_closed() { return wait_stream_closed(s_); }
 Coro<void> StreamWriter::drain() { return drain_stream(s_); }
+Coro<void> StreamWriter::start_tls(ssl::SSLContext sslcontext, std::optional<std::string> server_hostname,
+                                   std::optional<double> ssl_handshake_timeout,
+                                   std::optional<double> ssl_shutdown_timeout) {
+    // Python: the server's side if the protocol has a client_connected_cb.
+    net::StartTLSOptions options{s_->protocol->serves_clients(), std::move(server_hostname), ssl_handshake_timeout,
+                                 ssl_shutdown_timeout};
+    return start_stream_tls(s_, std::move(sslcontext), std::move(options));
+}
+
 std::any StreamWriter::get_extra_info(std::string_view name) const { return s_->transport->get_extra_info(name); }
 Transport& StreamWriter::transport() const { return *s_->transport; }
 

@@ -79,6 +79,13 @@ stream_sendfile)
     expect_line "client: received $size bytes"
     expect_line "same bytes as the file: True"
     ;;
+tls_echo)
+    # $second: the certificates' folder. The Python original prints these same lines.
+    timeout 60 "$prog" "$second" >"$out" 2>&1 || fail "exit status $?"
+    expect_exactly "client: connected to localhost, cipher TLS_AES_256_GCM_SHA384" \
+                   "server: 'hello over tls' over TLSv1.3" \
+                   "client: 'HELLO OVER TLS'"
+    ;;
 udp_echo)
     # A free UDP port for this run (the examples' 9999 may be taken on a CI machine).
     port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 29999)

@@ -10,6 +10,7 @@ Layers, low to high (a layer may include its own and the lower ones):
     io        src/io                      (private: no public headers)
     loop      include/concurrence/loop, src/loop          (and contextvars: handles run in a context)
     contextvars include/concurrence/contextvars, src/contextvars   (Python's contextvars: base only; below loop)
+    ssl       include/concurrence/ssl, src/ssl           (Python's ssl module on OpenSSL: base only; net builds TLS on it)
     task      include/concurrence/task, src/task          (and contextvars: tasks copy the context)
     flow      include/concurrence/flow, src/flow
     sync      include/concurrence/sync, src/sync          (beside flow: above task)
@@ -24,7 +25,7 @@ Layers, low to high (a layer may include its own and the lower ones):
     process   include/concurrence/process, src/process   (subprocesses: above streams)
 
 and three more rules:
-  * the umbrella headers include/concurrence/{asyncio,threading,queue,futures,contextvars}.hpp may include
+  * the umbrella headers include/concurrence/{asyncio,threading,queue,futures,contextvars,ssl}.hpp may include
     any public header;
   * a public header (include/) never includes a private one (src/);
   * nothing includes an umbrella header except another umbrella header.
@@ -43,6 +44,7 @@ LAYERS = {
     "io": {"base", "io"},
     "loop": {"base", "io", "contextvars", "loop"},
     "contextvars": {"base", "contextvars"},
+    "ssl": {"base", "ssl"},
     "task": {"base", "io", "loop", "contextvars", "task"},
     "flow": {"base", "io", "loop", "contextvars", "task", "flow"},
     "sync": {"base", "io", "loop", "contextvars", "task", "sync"},
@@ -52,13 +54,13 @@ LAYERS = {
     "thread_queue": {"base", "threading", "thread_queue"},
     "futures": {"base", "threading", "futures"},
     "bridge": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge"},
-    "net": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net"},
-    "streams": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net", "streams"},
-    "process": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "net", "streams", "process"},
+    "net": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "ssl", "net"},
+    "streams": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "ssl", "net", "streams"},
+    "process": {"base", "io", "loop", "contextvars", "task", "flow", "threading", "futures", "bridge", "ssl", "net", "streams", "process"},
 }
 # folders that count as another layer
 ALIASES = {"detail": "base"}
-UMBRELLAS = {"asyncio.hpp", "threading.hpp", "queue.hpp", "futures.hpp", "contextvars.hpp", "concurrence.hpp"}
+UMBRELLAS = {"asyncio.hpp", "threading.hpp", "queue.hpp", "futures.hpp", "contextvars.hpp", "ssl.hpp", "concurrence.hpp"}
 SOURCE_EXT = (".hpp", ".h", ".ipp", ".cpp", ".cc")
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -457,3 +457,32 @@ asyncio::Coro<> dgt_abort_then_close() {
 TEST(DatagramTransport, ConnectionLostOnceWhateverTheCalls) { tp_run_checked(dgt_abort_then_close); }
 
 }  // namespace
+
+namespace {
+
+using namespace dg_support;
+
+// transport.set_protocol on a datagram endpoint: the datagrams after it go to the new protocol.
+asyncio::Coro<std::vector<std::size_t>> dgt_set_protocol() {
+    DgEndpoint receiver = co_await dg_local();
+    DgEndpoint sender = co_await dg_local();
+    const net::Address to = dg_sockname(receiver.first);
+    sender.first->sendto("one", to);
+    co_await dg_wait_datagrams(receiver.second, 1);
+    auto second = dg_make_recorder();
+    receiver.first->set_protocol(second);
+    sender.first->sendto("two", to);
+    co_await dg_wait_datagrams(second, 1);
+    const bool swapped = &receiver.first->get_protocol() == second.get();
+    const std::size_t first_got = receiver.second->datagrams.size();
+    co_await dg_close(sender);
+    co_await dg_close(DgEndpoint(receiver.first, second));  // the end goes to the new protocol too
+    co_return std::vector<std::size_t>{first_got, second->datagrams.size(), swapped ? 1u : 0u,
+                                       receiver.second->lost ? 1u : 0u};
+}
+
+TEST(DatagramTransportSetProtocol, LaterDatagramsGoToTheNewProtocol) {
+    EXPECT_EQ(asyncio::run(dgt_set_protocol()), (std::vector<std::size_t>{1, 1, 1, 0}));
+}
+
+}  // namespace

@@ -49,12 +49,18 @@ struct AddrInfo;
 struct ConnectionOptions;
 struct ServerOptions;
 struct DatagramOptions;
+struct StartTLSOptions;
+struct AcceptedSocketOptions;
 }  // namespace concurrence::net
+namespace concurrence::ssl {
+class SSLContext;
+}
 
 namespace concurrence::asyncio {
 
 class EventLoop;
 class Transport;
+class Protocol;
 
 namespace detail {
 
@@ -280,6 +286,9 @@ public:
     // A transport for a stream socket accepted outside the loop: (transport, protocol).
     template <class ProtocolFactory>
     auto connect_accepted_socket(ProtocolFactory factory, net::Socket sock);
+    // With Python's ssl=, ssl_handshake_timeout=, ssl_shutdown_timeout= (this side is TLS's server).
+    template <class ProtocolFactory>
+    auto connect_accepted_socket(ProtocolFactory factory, net::Socket sock, net::AcceptedSocketOptions options);
     // Python's connect_read_pipe / connect_write_pipe: (transport, protocol) over one end of a
     // pipe, a FIFO, a socket or a character device (a terminal), made non-blocking. The
     // transport owns `pipe` and closes it at the end (Python closes the pipe object): pass
@@ -299,6 +308,16 @@ public:
     // for transport ..."). Defined in the net layer.
     Coro<std::size_t> sendfile(Transport& transport, int file, std::int64_t offset = 0,
                                std::optional<std::int64_t> count = std::nullopt, bool fallback = true);
+    // Python's loop.start_tls(transport, protocol, sslcontext, server_side=, server_hostname=,
+    // ssl_handshake_timeout=, ssl_shutdown_timeout=): TLS on an open stream socket transport
+    // (e.g. after a STARTTLS command). Returns the new transport once the handshake is done;
+    // `protocol` (the transport's protocol) is then connected to it, and `transport` must not
+    // be used any more. Another kind of transport: TypeError("transport ... is not supported by
+    // start_tls()"). Defined in the net layer.
+    Coro<std::shared_ptr<Transport>> start_tls(Transport& transport, std::shared_ptr<Protocol> protocol,
+                                               ssl::SSLContext sslcontext, net::StartTLSOptions options);
+    Coro<std::shared_ptr<Transport>> start_tls(Transport& transport, std::shared_ptr<Protocol> protocol,
+                                               ssl::SSLContext sslcontext);
     template <class ProtocolFactory>
     Coro<Server> create_server(ProtocolFactory factory, std::string host, int port, net::ServerOptions options);
     template <class ProtocolFactory>

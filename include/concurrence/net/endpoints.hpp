@@ -43,9 +43,11 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_stream_transport(asyncio
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_unix_transport(asyncio::EventLoop& loop,
                                                                        ProtocolFactory factory, std::string path,
                                                                        ConnectionOptions options);
-// Python's connect_accepted_socket (and create_connection's sock=): a connected stream socket.
+// Python's connect_accepted_socket: a connected stream socket, with TLS as its server side if
+// options.ssl is given.
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> adopt_stream_transport(asyncio::EventLoop& loop,
-                                                                          ProtocolFactory factory, Socket sock);
+                                                                          ProtocolFactory factory, Socket sock,
+                                                                          AcceptedSocketOptions options);
 // Python's connect_read_pipe / connect_write_pipe (src/net/pipes.cpp).
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_pipe_transport(asyncio::EventLoop& loop,
                                                                        ProtocolFactory factory, int fd,
@@ -120,11 +122,17 @@ auto EventLoop::create_unix_connection(ProtocolFactory factory, std::string path
 }
 
 template <class ProtocolFactory>
-auto EventLoop::connect_accepted_socket(ProtocolFactory factory, net::Socket sock) {
+auto EventLoop::connect_accepted_socket(ProtocolFactory factory, net::Socket sock, net::AcceptedSocketOptions options) {
     net::detail::check_protocol_factory<ProtocolFactory>();
-    return net::detail::connect_with(std::move(factory), [this, sock = std::move(sock)](auto f) mutable {
-        return net::detail::adopt_stream_transport(*this, std::move(f), std::move(sock));
+    return net::detail::connect_with(std::move(factory), [this, sock = std::move(sock),
+                                                          options = std::move(options)](auto f) mutable {
+        return net::detail::adopt_stream_transport(*this, std::move(f), std::move(sock), std::move(options));
     });
+}
+
+template <class ProtocolFactory>
+auto EventLoop::connect_accepted_socket(ProtocolFactory factory, net::Socket sock) {
+    return connect_accepted_socket(std::move(factory), std::move(sock), net::AcceptedSocketOptions{});
 }
 
 template <class ProtocolFactory>

@@ -1,7 +1,14 @@
-// The keyword arguments of loop.create_connection, loop.create_server and
-// loop.create_datagram_endpoint, as designated initialisers:
+// The keyword arguments of loop.create_connection, loop.create_server,
+// loop.create_datagram_endpoint and loop.start_tls, as designated initialisers:
 //
 //   co_await loop.create_server(factory, "", 8888, {.backlog = 1000, .reuse_port = true});
+//
+// TLS (Python's ssl=): an ssl::SSLContext. Python's ssl=True is
+// {.ssl = ssl::create_default_context()}.
+//
+//   net::ConnectionOptions tls{.ssl = ssl::create_default_context()};  // named: g++ 12
+//   auto [reader, writer] = co_await asyncio::open_connection("example.com", 443,
+//                                                             asyncio::default_stream_limit, std::move(tls));
 //
 //   net::DatagramOptions options{.local_addr = net::Address{"127.0.0.1", 9999}};
 //   co_await loop.create_datagram_endpoint(factory, std::move(options));
@@ -14,9 +21,11 @@
 #include <netdb.h>
 
 #include <optional>
+#include <string>
 
 #include "concurrence/net/address.hpp"
 #include "concurrence/net/socket.hpp"
+#include "concurrence/ssl/context.hpp"
 
 namespace concurrence::net {
 
@@ -27,6 +36,14 @@ struct ConnectionOptions {
     std::optional<Address> local_addr = std::nullopt;  // bind the socket there first
     // An already connected socket to use instead of host and port (Python's sock=).
     std::optional<Socket> sock = std::nullopt;
+    // TLS over the connection, with this context (the app protocol is connected after the
+    // handshake). server_hostname: the name the server's certificate must be for, and SNI;
+    // by default the host. Timeouts in seconds: Python's 60 for the handshake, 30 for the
+    // closing exchange.
+    std::optional<ssl::SSLContext> ssl = std::nullopt;
+    std::optional<std::string> server_hostname = std::nullopt;
+    std::optional<double> ssl_handshake_timeout = std::nullopt;
+    std::optional<double> ssl_shutdown_timeout = std::nullopt;
 };
 
 struct ServerOptions {
@@ -38,6 +55,25 @@ struct ServerOptions {
     bool start_serving = true;
     // An already bound socket to listen on instead of host and port (Python's sock=).
     std::optional<Socket> sock = std::nullopt;
+    // TLS on every accepted connection, with this (server) context.
+    std::optional<ssl::SSLContext> ssl = std::nullopt;
+    std::optional<double> ssl_handshake_timeout = std::nullopt;
+    std::optional<double> ssl_shutdown_timeout = std::nullopt;
+};
+
+// loop.connect_accepted_socket's keyword arguments: TLS, as the server's side.
+struct AcceptedSocketOptions {
+    std::optional<ssl::SSLContext> ssl = std::nullopt;
+    std::optional<double> ssl_handshake_timeout = std::nullopt;
+    std::optional<double> ssl_shutdown_timeout = std::nullopt;
+};
+
+// loop.start_tls's keyword arguments.
+struct StartTLSOptions {
+    bool server_side = false;
+    std::optional<std::string> server_hostname = std::nullopt;
+    std::optional<double> ssl_handshake_timeout = std::nullopt;
+    std::optional<double> ssl_shutdown_timeout = std::nullopt;
 };
 
 // loop.create_datagram_endpoint's arguments. Python's (host, port) tuples are net::Address

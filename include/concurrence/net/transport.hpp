@@ -15,11 +15,14 @@
 #include <string_view>
 #include <utility>
 
+#include "concurrence/base/errors.hpp"
 #include "concurrence/net/address.hpp"
 
 namespace concurrence::asyncio {
 
 class BaseProtocol;
+class Protocol;
+class DatagramProtocol;
 
 // Shared: the loop holds an open transport, and so may the program (create_connection's
 // result, a StreamWriter).
@@ -42,6 +45,10 @@ public:
 
 class Transport : public BaseTransport {
 public:
+    // Python's set_protocol: the transport calls `protocol` from now on (loop.start_tls and
+    // loop.sendfile's fallback swap protocols this way). The loop's stream transports do;
+    // another transport: NotImplementedError, as Python's base class.
+    virtual void set_protocol(std::shared_ptr<Protocol> /*protocol*/) { throw NotImplementedError(""); }
     // Buffers what the socket does not take at once; never blocks. After write_eof():
     // RuntimeError "Cannot call write() after write_eof()". After a close, data is dropped.
     virtual void write(std::string_view data) = 0;
@@ -70,6 +77,8 @@ public:
 // methods, the ones CPython's selector transport has too: flow control and pause_reading.
 class DatagramTransport : public BaseTransport {
 public:
+    // Python's set_protocol, as Transport's.
+    virtual void set_protocol(std::shared_ptr<DatagramProtocol> /*protocol*/) { throw NotImplementedError(""); }
     // Sends one datagram (empty ones too, as Python 3.13), at once if nothing is buffered;
     // what the socket does not take now is buffered and sent in order when it can.
     // addr: the destination, or nullopt for a connected endpoint's peer. On an endpoint made

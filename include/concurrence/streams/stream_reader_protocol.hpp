@@ -53,6 +53,10 @@ public:
     void resume_writing() override;
 
     const StreamReader& reader() const { return reader_; }
+    // Python's _client_connected_cb is not None: a server's connection (start_tls's side).
+    bool serves_clients() const { return static_cast<bool>(callback_); }
+    // Python's _replace_transport: StreamWriter.start_tls's new transport.
+    void replace_transport(Transport& transport);
 
     // What StreamWriter uses. Python's _drain_helper: ConnectionResetError once the connection is lost; else waits
     // while writing is paused.
@@ -67,6 +71,7 @@ private:
     StreamReader reader_;
     ClientConnected callback_;
     Transport* transport_ = nullptr;  // from connection_made (the reader's, until connection_lost)
+    bool over_ssl_ = false;           // TLS has no half-close: EOF closes the transport
     bool paused_ = false;
     bool connection_lost_ = false;
     std::exception_ptr lost_with_;

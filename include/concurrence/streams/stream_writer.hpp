@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "concurrence/net/transport.hpp"
+#include "concurrence/ssl/context.hpp"
 #include "concurrence/streams/stream_reader.hpp"
 #include "concurrence/task/coro.hpp"
 
@@ -49,6 +50,13 @@ public:
     // is back under the low one. ConnectionResetError("Connection lost") if the connection is
     // gone; the reader's exception if it has one.
     Coro<void> drain();
+
+    // Python's StreamWriter.start_tls (3.11): drains, then runs TLS on the connection from
+    // now on (e.g. after STARTTLS), as a client, or as the server for a start_server writer.
+    // The reader reads the decrypted data after it.
+    Coro<void> start_tls(ssl::SSLContext sslcontext, std::optional<std::string> server_hostname = std::nullopt,
+                         std::optional<double> ssl_handshake_timeout = std::nullopt,
+                         std::optional<double> ssl_shutdown_timeout = std::nullopt);
 
     std::any get_extra_info(std::string_view name) const;
     template <class T>
