@@ -70,6 +70,11 @@ extra_pass() {
     if want tls-echo uvloop && python3 -c 'import uvloop' 2>/dev/null; then
         run_prog tls-echo uvloop python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w8_tls_echo.py" 10 20000 "$certs" --uvloop
     fi
+    # And the memory of 2,000 idle TLS connections (both ends in the process).
+    concurrence_prog tls-idle bench_w8_tls_echo idle 2000
+    if want tls-idle asyncio; then
+        run_prog tls-idle asyncio python3 "$CONCURRENCE_BENCH_DIR/../../../bench/python/w8_tls_echo.py" idle 2000 "$certs"
+    fi
     # W4/W5: the default backend (epoll) and io_uring (completion-based stream transports).
     concurrence_server echo "$CONCURRENCE_PEER" epoll bench_w4_echo_server @PORT@ protocol
     concurrence_server echo "$CONCURRENCE_PEER-io_uring" io_uring bench_w4_echo_server @PORT@ protocol

@@ -45,7 +45,8 @@ if [ ! -x "$PEERS_DIR/run.sh" ]; then
         pool) progs=("bench_w6_pool ${N_POOL:-100000}") ;;
         cpu-split) progs=("bench_w6_cpu_split ${N_CPU:-50000000}") ;;
         subprocess | W7) progs=("bench_w7_subprocess 500 20 0" "bench_w7_subprocess 500 20 1000") ;;
-        tls-echo | W8) progs=("bench_w8_tls_echo 10 20000") ;;
+        tls-echo | W8) progs=("bench_w8_tls_echo 10 20000" "bench_w8_tls_echo idle 2000") ;;
+        tls-idle) progs=("bench_w8_tls_echo idle 2000") ;;
         threads | W6) progs=("bench_w6_thread_create ${N_CREATE:-10000}" "bench_w6_lock ${N_LOCK:-10000000}"
                              "bench_w6_queue_threads ${N_QUEUE:-1000000}" "bench_w6_pool ${N_POOL:-100000}"
                              "bench_w6_cpu_split ${N_CPU:-50000000}") ;;

@@ -9,6 +9,7 @@
 #include "concurrence/net/sock_ops.hpp"
 #include "concurrence/task/task.hpp"
 #include "net/bind_error.hpp"
+#include "net/connect_attempts.hpp"
 #include "net/resolve_stream.hpp"
 #include "net/socket_transport.hpp"
 #include "net/ssl_transport.hpp"
@@ -56,30 +57,6 @@ std::optional<TLSSettings> client_tls(ConnectionOptions& options, const std::str
                        options.ssl_shutdown_timeout};
 }
 
-// One attempt of create_connection: a socket of the entry's family, bound to local_addr if
-// given, connected. Its errors are recorded in `errors` and rethrown.
-asyncio::Coro<Socket> connect_one(asyncio::EventLoop& loop, AddrInfo info, std::optional<Address> local_addr,
-                                  std::vector<std::exception_ptr>& errors) {
-    std::exception_ptr error;
-    try {
-        Socket sock(info.family, info.type, info.proto);
-        sock.setblocking(false);
-        if (local_addr) {
-            try {
-                sock.bind(*local_addr);
-            } catch (const OSError& e) {
-                std::rethrow_exception(bind_error(e, *local_addr));
-            }
-        }
-        co_await loop.sock_connect(sock, info.address);
-        co_return sock;
-    } catch (const OSError&) {
-        error = std::current_exception();
-    }
-    errors.push_back(error);
-    std::rethrow_exception(error);
-}
-
 }  // namespace
 
 asyncio::Coro<std::shared_ptr<asyncio::Transport>> adopt_stream_transport(asyncio::EventLoop& loop,
@@ -110,22 +87,31 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_stream_transport(asyncio
     std::vector<AddrInfo> infos =
         co_await resolve_stream(loop, host, port, options.family, options.proto, options.flags);
     if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
-    std::vector<std::exception_ptr> errors;
+    // Python: interleaved by family when asked, and by default with Happy Eyeballs.
+    const int interleave = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
+    if (interleave != 0) infos = interleave_addrinfos(std::move(infos), interleave);
+    auto errors = std::make_shared<std::vector<std::exception_ptr>>();
     std::optional<Socket> connected;
-    for (const AddrInfo& info : infos) {
-        try {
-            connected = co_await connect_one(loop, info, options.local_addr, errors);
-            break;
-        } catch (const OSError&) {  // recorded: try the next address
+    if (options.happy_eyeballs_delay) {
+        connected = co_await connect_staggered(loop, std::move(infos), options.local_addr, errors,
+                                               *options.happy_eyeballs_delay);
+    } else {
+        for (const AddrInfo& info : infos) {
+            try {
+                connected = co_await connect_one(loop, info, options.local_addr, errors);
+                break;
+            } catch (const OSError&) {  // recorded: try the next address
+            }
         }
     }
     if (!connected) {
-        if (errors.size() == 1) std::rethrow_exception(errors.front());
+        if (options.all_errors) throw ExceptionGroup("create_connection failed", *errors);
+        if (errors->size() == 1) std::rethrow_exception(errors->front());
         // Python: the first error if they all read the same, else all of them in one OSError.
         std::string model;
         bool same = true;
         std::string all;
-        for (const std::exception_ptr& e : errors) {
+        for (const std::exception_ptr& e : *errors) {
             std::string text;
             try {
                 std::rethrow_exception(e);
@@ -136,7 +122,7 @@ asyncio::Coro<std::shared_ptr<asyncio::Transport>> open_stream_transport(asyncio
             same = same && text == model;
             all += (all.empty() ? "" : ", ") + text;
         }
-        if (same) std::rethrow_exception(errors.front());
+        if (same) std::rethrow_exception(errors->front());
         throw OSError("Multiple exceptions: " + all);
     }
     co_return co_await start_transport(loop, std::move(*connected), std::move(factory), std::move(tls));

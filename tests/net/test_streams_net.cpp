@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "net_support.hpp"
+#include "tls_support.hpp"
 #include "streams/reader_state.hpp"
 #include "streams/writer_state.hpp"
 
@@ -17,12 +18,72 @@ namespace {
 
 using namespace net_tests;
 
+// TLS's server side on a blocking socket, for the server thread below: an SSLObject over two
+// MemoryBIOs (Python's test server wraps its socket in an SSLSocket; there is none here).
+class stm_TlsConn {
+public:
+    stm_TlsConn(net::Socket& conn, const ssl::SSLContext& context)
+        : conn_(conn), tls_(context.wrap_bio(incoming_, outgoing_, true)) {}
+    bool handshake() {
+        for (;;) {
+            try {
+                tls_.do_handshake();
+                flush();
+                return true;
+            } catch (const ssl::SSLWantReadError&) {
+                flush();
+                if (!fill()) return false;
+            }
+        }
+    }
+    std::string recv() {
+        for (;;) {
+            try {
+                return tls_.read(4096);
+            } catch (const ssl::SSLWantReadError&) {
+                flush();
+                if (!fill()) return {};
+            }
+        }
+    }
+    void sendall(std::string_view data) {
+        tls_.write(data);
+        flush();
+    }
+    void close_notify() {
+        try {
+            tls_.unwrap();
+        } catch (const ssl::SSLError&) {  // the peer's close_notify is not awaited
+        }
+        flush();
+    }
+
+private:
+    void flush() {
+        const std::string out = outgoing_.read();
+        if (!out.empty()) conn_.sendall(out);
+    }
+    bool fill() {
+        const std::string chunk = conn_.recv(16384);
+        if (chunk.empty()) return false;
+        incoming_.write(chunk);
+        return true;
+    }
+    net::Socket& conn_;
+    ssl::MemoryBIO incoming_;
+    ssl::MemoryBIO outgoing_;
+    ssl::SSLObject tls_;
+};
+
 // CPython's test_utils.run_test_server, in small: a thread answering each connection with an
 // HTTP/1.0 response once it read the request's blank line, then closing it. With
-// `close_at_once` it closes each accepted connection without reading (test_drain_raises).
+// `close_at_once` it closes each accepted connection without reading (test_drain_raises);
+// with `use_ssl` it speaks TLS (run_test_server(use_ssl=True)).
 class stm_HttpServer {
 public:
-    explicit stm_HttpServer(bool unix_socket = false, bool close_at_once = false) : close_at_once_(close_at_once) {
+    explicit stm_HttpServer(bool unix_socket = false, bool close_at_once = false, bool use_ssl = false)
+        : close_at_once_(close_at_once) {
+        if (use_ssl) tls_context_ = tls_server_context();
         if (unix_socket) {
             char dir_template[] = "/tmp/stm_streams_XXXXXX";
             dir_ = ::mkdtemp(dir_template);
@@ -62,13 +123,24 @@ private:
             ::setsockopt(conn.fileno(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
             std::string request;
             try {
+                std::optional<stm_TlsConn> tls;
+                if (tls_context_) {
+                    tls.emplace(conn, *tls_context_);
+                    if (!tls->handshake()) continue;
+                }
                 while (request.find("\r\n\r\n") == std::string::npos) {
-                    std::string chunk = conn.recv(4096);
+                    std::string chunk = tls ? tls->recv() : conn.recv(4096);
                     if (chunk.empty()) break;
                     request += chunk;
                 }
-                conn.sendall("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nTest message");
-            } catch (const concurrence::OSError&) {
+                const char* response = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nTest message";
+                if (tls) {
+                    tls->sendall(response);
+                    tls->close_notify();
+                } else {
+                    conn.sendall(response);
+                }
+            } catch (const concurrence::OSError&) {  // an SSLError too
             }
         }
     }
@@ -78,6 +150,7 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<int> served_{0};
     bool close_at_once_;
+    std::optional<ssl::SSLContext> tls_context_;
     int port_ = 0;
     std::string dir_;
     std::string path_;
@@ -132,8 +205,36 @@ TEST(StreamNetTest, OpenUnixConnection) {
     EXPECT_EQ(open_fd_count(), fds_before);
 }
 
-TEST(StreamNetTest, DISABLED_OpenConnectionNoLoopSsl) {
-    // Python's test_open_connection_no_loop_ssl: concurrence has no TLS.
+// Python's test_utils.dummy_ssl_context(): a client that checks nothing.
+ssl::SSLContext stm_dummy_ssl_context() {
+    ssl::SSLContext context(ssl::PROTOCOL_TLS_CLIENT);
+    context.set_check_hostname(false);
+    context.set_verify_mode(ssl::CERT_NONE);
+    return context;
+}
+
+asyncio::Coro<stm_Streams> stm_open_tls(int port) {
+    net::ConnectionOptions options{.ssl = stm_dummy_ssl_context()};
+    co_return co_await asyncio::open_connection("127.0.0.1", port, asyncio::default_stream_limit, std::move(options));
+}
+
+asyncio::Coro<std::string> stm_read_all(asyncio::StreamReader reader) { co_return co_await reader.read(); }
+
+// Python's test_open_connection_no_loop_ssl.
+TEST(StreamNetTest, OpenConnectionNoLoopSsl) {
+    const int fds_before = open_fd_count();
+    {
+        stm_HttpServer httpd(false, false, true);
+        stm_Loop l;
+        auto [reader, writer] = l.loop.run_until_complete(stm_open_tls(httpd.port()));
+        writer.write("GET / HTTP/1.0\r\n\r\n");
+        std::string data = l.loop.run_until_complete(stm_read_all(reader));
+        EXPECT_TRUE(std::string_view(data).ends_with("\r\n\r\nTest message")) << data;
+        writer.close();
+        l.loop.run_until_complete(writer.wait_closed());
+        EXPECT_EQ(l.messages, std::vector<std::string>{});
+    }
+    EXPECT_EQ(open_fd_count(), fds_before);
 }
 
 class stm_ZeroDivisionError : public std::runtime_error {

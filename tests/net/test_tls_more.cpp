@@ -8,6 +8,7 @@
 namespace {
 
 using namespace net_tests;
+using namespace tp_support;
 
 std::string tlsm_pattern(std::size_t n) {
     std::string s(n, '\0');

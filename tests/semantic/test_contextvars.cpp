@@ -48,6 +48,77 @@ TEST(ContextVar, GetSetResetInTheThreadsContext) {
     EXPECT_THROW(var.get(), LookupError);
 }
 
+// Python 3.14's `with var.set(x):` is scoped_set: reset at the end of the scope, however it
+// is left, nested scopes undone in order.
+TEST(ContextVar, ScopedSetResetsWhenTheScopeEnds) {
+    contextvars::ContextVar<std::string> var("cv_scoped", "-");
+    {
+        auto outer = var.scoped_set("a");
+        EXPECT_EQ(var.get(), "a");
+        EXPECT_EQ(outer.token().old_value(), std::nullopt);  // Token.MISSING
+        {
+            auto inner = var.scoped_set("b");
+            EXPECT_EQ(var.get(), "b");
+            EXPECT_EQ(inner.token().old_value(), "a");
+        }
+        EXPECT_EQ(var.get(), "a");
+    }
+    EXPECT_EQ(var.get(), "-");
+    try {
+        auto scope = var.scoped_set("c");
+        throw ValueError("leaving by an exception");
+    } catch (const ValueError&) {
+    }
+    EXPECT_EQ(var.get(), "-");
+}
+
+TEST(ContextVar, ScopedSetResetEarlyOnce) {
+    contextvars::ContextVar<int> var("cv_scoped_early", 0);
+    auto scope = var.scoped_set(5);
+    scope.reset();
+    EXPECT_EQ(var.get(), 0);
+    auto again = var.scoped_set(6);
+    scope.reset();  // ended already: nothing
+    EXPECT_EQ(var.get(), 6);
+}
+
+// A scope entered in one context and left in another: reset() raises Python's ValueError; the
+// destructor, which cannot throw, reports it.
+TEST(ContextVar, ScopedSetLeftInAnotherContext) {
+    contextvars::ContextVar<int> var("cv_scoped_ctx", 0);
+    contextvars::Context ctx;
+    std::optional<contextvars::ScopedSet<int>> scope;
+    ctx.run([&] { scope.emplace(var, var.set(1)); });
+    try {
+        scope->reset();
+        ADD_FAILURE() << "no error";
+    } catch (const ValueError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("was created in a different Context"));
+    }
+    std::optional<contextvars::ScopedSet<int>> other;
+    ctx.run([&] { other.emplace(var, var.set(2)); });
+    testing::internal::CaptureStderr();
+    other.reset();
+    EXPECT_THAT(testing::internal::GetCapturedStderr(),
+                HasSubstr("contextvars: the scope of <ContextVar name='cv_scoped_ctx' default=... at 0x"));
+}
+
+asyncio::Coro<std::vector<std::string>> cv_scope_across_awaits(contextvars::ContextVar<std::string>& var) {
+    std::vector<std::string> seen;
+    {
+        auto scope = var.scoped_set("in task");
+        co_await asyncio::sleep(0);
+        seen.push_back(var.get());
+    }
+    seen.push_back(var.get());
+    co_return seen;
+}
+
+TEST(ContextVar, ScopedSetAcrossAwaitsInATask) {
+    contextvars::ContextVar<std::string> var("cv_scoped_task", "-");
+    EXPECT_THAT(asyncio::run(cv_scope_across_awaits(var)), ElementsAre("in task", "-"));
+}
+
 TEST(ContextVar, ATokenServesOnceAndOnlyItsVariable) {
     contextvars::ContextVar<int> a("cv_a");
     contextvars::ContextVar<int> b("cv_b");

@@ -5,6 +5,7 @@
 //   token = request_id.set('abc')                          auto token = request_id.set("abc");
 //   request_id.get()                                       request_id.get()
 //   request_id.reset(token)                                request_id.reset(token);
+//   with request_id.set('abc'):   (3.14)                   { auto scope = request_id.scoped_set("abc"); ... }
 //   ctx = copy_context(); ctx.run(f, 1)                    auto ctx = contextvars::copy_context(); ctx.run(f, 1);
 //
 // Where the current context is: inside Context::run, that context; in an asyncio task's step,
@@ -180,6 +181,9 @@ private:
     bool used_ = false;
 };
 
+template <class T>
+class ScopedSet;
+
 // Python's contextvars.ContextVar(name, default=...). Values are copied in and out.
 template <class T>
 class ContextVar {
@@ -231,6 +235,12 @@ public:
         token.used_ = true;
         detail::bind(ctx, id_, std::move(token.old_));
     }
+    // Python 3.14's `with var.set(value):`: set() now, reset(token) when the scope ends.
+    template <class U>
+        requires std::constructible_from<T, U&&>
+    ScopedSet<T> scoped_set(U&& value) {
+        return ScopedSet<T>(*this, set(std::forward<U>(value)));
+    }
     std::string repr() const {
         std::string out = "<ContextVar name='" + name_ + "'";
         if (default_) out += " default=...";
@@ -241,6 +251,38 @@ private:
     std::string name_;
     std::uint64_t id_;
     std::optional<T> default_;
+};
+
+// What scoped_set returns: the variable is reset to its value before the set when this
+// object goes, however the scope is left (Python's Token.__exit__). reset() ends it early and
+// throws what var.reset(token) throws (a scope left in another context than the one it was
+// entered in: ValueError "... was created in a different Context"); the destructor cannot
+// throw, so it reports that error on stderr instead.
+template <class T>
+class [[nodiscard]] ScopedSet {
+public:
+    ScopedSet(ContextVar<T>& var, Token<T> token) : var_(var), token_(std::move(token)) {}
+    ScopedSet(const ScopedSet&) = delete;
+    ScopedSet& operator=(const ScopedSet&) = delete;
+    ~ScopedSet() {
+        if (!token_) return;
+        try {
+            reset();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "contextvars: the scope of %s could not reset it: %s\n", var_.repr().c_str(), e.what());
+        }
+    }
+    const Token<T>& token() const { return *token_; }
+    void reset() {
+        if (!token_) return;
+        Token<T> token = std::move(*token_);
+        token_.reset();
+        var_.reset(token);
+    }
+
+private:
+    ContextVar<T>& var_;
+    std::optional<Token<T>> token_;
 };
 
 }  // namespace contextvars

@@ -36,6 +36,15 @@ struct ConnectionOptions {
     std::optional<Address> local_addr = std::nullopt;  // bind the socket there first
     // An already connected socket to use instead of host and port (Python's sock=).
     std::optional<Socket> sock = std::nullopt;
+    // Happy Eyeballs (RFC 8305): the next address is tried when the attempt before it failed
+    // or has run this many seconds (0.25 is the RFC's advice), the first connection wins.
+    std::optional<double> happy_eyeballs_delay = std::nullopt;
+    // The addresses interleaved by family, this many of the first family first (RFC 8305's
+    // First Address Family Count); by default 1 with Happy Eyeballs, else 0 (as resolved).
+    std::optional<int> interleave = std::nullopt;
+    // When every address fails: ExceptionGroup("create_connection failed", every error)
+    // instead of the one OSError (3.12).
+    bool all_errors = false;
     // TLS over the connection, with this context (the app protocol is connected after the
     // handshake). server_hostname: the name the server's certificate must be for, and SNI;
     // by default the host. Timeouts in seconds: Python's 60 for the handshake, 30 for the
