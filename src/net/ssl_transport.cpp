@@ -174,7 +174,10 @@ void SSLTransport::raw_connection_lost(std::exception_ptr exc) {
     if (state_ != State::do_handshake &&
         (app_state_ == AppState::connection_made || app_state_ == AppState::eof)) {
         app_state_ = AppState::connection_lost;
-        loop_.call_soon([app = app_, exc] { app->connection_lost(exc); });
+        if (loop_.is_closed())  // (the socket transport ended after its loop: no next iteration)
+            app_->connection_lost(exc);
+        else
+            loop_.call_soon([app = app_, exc] { app->connection_lost(exc); });
     }
     set_state(State::unwrapped);
     transport_.reset();

@@ -1,4 +1,5 @@
-// SSLObject.getpeercert: the peer's certificate decoded as Python's _decode_certificate does.
+// SSLObject.getpeercert and SSLContext.get_ca_certs: a certificate decoded as Python's
+// _decode_certificate does.
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/objects.h>
@@ -107,31 +108,43 @@ std::vector<std::pair<std::string, std::string>> decode_alt_names(X509* cert) {
 
 }  // namespace
 
+namespace detail {
+
+PeerCert decode_certificate(X509* cert) {
+    PeerCert out;
+    out.subject = decode_name(X509_get_subject_name(cert));
+    out.issuer = decode_name(X509_get_issuer_name(cert));
+    out.version = X509_get_version(cert) + 1;
+    out.serialNumber = printed([&](BIO* b) { i2a_ASN1_INTEGER(b, X509_get0_serialNumber(cert)); });
+    out.notBefore = printed([&](BIO* b) { ASN1_TIME_print(b, X509_get0_notBefore(cert)); });
+    out.notAfter = printed([&](BIO* b) { ASN1_TIME_print(b, X509_get0_notAfter(cert)); });
+    out.subjectAltName = decode_alt_names(cert);
+    return out;
+}
+
+std::string certificate_der(X509* cert) {
+    unsigned char* der = nullptr;
+    const int n = i2d_X509(cert, &der);
+    if (n < 0) std::rethrow_exception(error_from_queue());
+    std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+    OPENSSL_free(der);
+    return out;
+}
+
+}  // namespace detail
+
 std::optional<PeerCert> SSLObject::getpeercert() const {
     X509Ptr cert = peer_certificate(*state_);
     if (!cert) return std::nullopt;
-    PeerCert out;
     // Python's {}: a certificate this side did not verify tells nothing.
-    if (!(SSL_get_verify_mode(state_->ssl) & SSL_VERIFY_PEER)) return out;
-    out.subject = decode_name(X509_get_subject_name(cert.get()));
-    out.issuer = decode_name(X509_get_issuer_name(cert.get()));
-    out.version = X509_get_version(cert.get()) + 1;
-    out.serialNumber = printed([&](BIO* b) { i2a_ASN1_INTEGER(b, X509_get0_serialNumber(cert.get())); });
-    out.notBefore = printed([&](BIO* b) { ASN1_TIME_print(b, X509_get0_notBefore(cert.get())); });
-    out.notAfter = printed([&](BIO* b) { ASN1_TIME_print(b, X509_get0_notAfter(cert.get())); });
-    out.subjectAltName = decode_alt_names(cert.get());
-    return out;
+    if (!(SSL_get_verify_mode(state_->ssl) & SSL_VERIFY_PEER)) return PeerCert{};
+    return detail::decode_certificate(cert.get());
 }
 
 std::optional<std::string> SSLObject::getpeercert_der() const {
     X509Ptr cert = peer_certificate(*state_);
     if (!cert) return std::nullopt;
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(cert.get(), &der);
-    if (n < 0) return std::nullopt;
-    std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-    OPENSSL_free(der);
-    return out;
+    return detail::certificate_der(cert.get());
 }
 
 }  // namespace concurrence::ssl

@@ -120,7 +120,19 @@ SSLObject SSLContext::wrap_bio(MemoryBIO incoming, MemoryBIO outgoing, bool serv
     BIO_up_ref(outgoing.state().bio);
     SSL_set_bio(ssl, incoming.state().bio, outgoing.state().bio);
     SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+    // The callbacks (sni_callback, the key log) find the session's state from the SSL*.
+    SSL_set_ex_data(ssl, 0, state.get());
     if (server_hostname) detail::configure_hostname(*state, *server_hostname);
+    // Python's post_handshake_auth: a client offers it; a server that verifies may use it.
+    if (state_->post_handshake_auth) {
+        if (server_side) {
+            const int mode = SSL_get_verify_mode(ssl);
+            if (mode & SSL_VERIFY_PEER)
+                SSL_set_verify(ssl, mode | SSL_VERIFY_POST_HANDSHAKE, SSL_get_verify_callback(ssl));
+        } else {
+            SSL_set_post_handshake_auth(ssl, 1);
+        }
+    }
     if (server_side)
         SSL_set_accept_state(ssl);
     else
@@ -182,6 +194,11 @@ std::optional<std::string> SSLObject::selected_alpn_protocol() const {
 bool SSLObject::server_side() const { return state_->server_side; }
 std::optional<std::string> SSLObject::server_hostname() const { return state_->server_hostname; }
 SSLContext SSLObject::context() const { return state_->context; }
+
+void SSLObject::set_context(SSLContext context) {
+    if (!SSL_set_SSL_CTX(state_->ssl, context.state().ctx)) std::rethrow_exception(detail::error_from_queue());
+    state_->context = std::move(context);
+}
 
 std::string SSLObject::repr() const {
     char text[64];

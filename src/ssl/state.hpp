@@ -7,7 +7,10 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +24,10 @@ namespace concurrence::ssl::detail {
 
 struct ContextState {
     ContextState(SSL_CTX* c, SSLMethod m) : ctx(c), method(m) {}
-    ~ContextState() { SSL_CTX_free(ctx); }
+    ~ContextState() {
+        SSL_CTX_free(ctx);
+        if (keylog_file) std::fclose(keylog_file);
+    }
     ContextState(const ContextState&) = delete;
     ContextState& operator=(const ContextState&) = delete;
 
@@ -29,6 +35,12 @@ struct ContextState {
     SSLMethod method;
     bool check_hostname = false;
     std::string alpn_wire;  // set_alpn_protocols' list, in the wire format
+    SNICallback sni_callback;
+    // keylog_filename: the file, kept open; connections of any thread append to it.
+    std::optional<std::string> keylog_path;
+    std::FILE* keylog_file = nullptr;
+    std::mutex keylog_mutex;
+    bool post_handshake_auth = false;  // applied by wrap_bio, as Python's newPySSLSocket
 };
 
 struct BioState {
@@ -41,7 +53,7 @@ struct BioState {
     bool eof_written = false;
 };
 
-struct ObjectState {
+struct ObjectState : std::enable_shared_from_this<ObjectState> {
     ObjectState(SSL* s, SSLContext c, MemoryBIO in, MemoryBIO out, bool server, std::optional<std::string> host)
         : ssl(s), context(std::move(c)), incoming(std::move(in)), outgoing(std::move(out)), server_side(server),
           server_hostname(std::move(host)) {}
@@ -73,6 +85,15 @@ std::optional<std::size_t> read_step(ObjectState& s, char* buffer, std::size_t s
 std::optional<std::size_t> write_step(ObjectState& s, std::string_view data);
 // true once both close_notify went, false while the peer's has not come.
 bool shutdown_step(ObjectState& s);
+
+// ---- certificates (peer_cert.cpp)
+// Python's _decode_certificate (getpeercert(), get_ca_certs()).
+PeerCert decode_certificate(X509* cert);
+// Python's _certificate_to_der.
+std::string certificate_der(X509* cert);
+
+// ---- Python's repr() of a str (functions.cpp): 'text', or "it's" (for error messages).
+std::string py_repr(std::string_view text);
 
 // ---- memory buffers (memory_bio.cpp)
 // What the buffer holds, without copying; valid until it changes.

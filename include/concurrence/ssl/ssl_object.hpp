@@ -27,22 +27,6 @@ namespace detail {
 struct ObjectState;
 }
 
-// Python's getpeercert() dictionary. A distinguished name is a list of relative ones, each a
-// list of (attribute, value) with OpenSSL's long names, e.g. {{"commonName", "localhost"}}.
-struct PeerCert {
-    using Name = std::vector<std::vector<std::pair<std::string, std::string>>>;
-    Name subject;
-    Name issuer;
-    long version = 0;
-    std::string serialNumber;  // hexadecimal, upper case
-    std::string notBefore;     // "Nov 28 00:55:18 2026 GMT"
-    std::string notAfter;
-    // ("DNS", "localhost"), ("IP Address", "127.0.0.1"), ("email", ...), ("URI", ...)
-    std::vector<std::pair<std::string, std::string>> subjectAltName;
-    // Python's {}: the certificate was not verified (CERT_NONE), so nothing of it is told.
-    bool empty() const noexcept { return version == 0; }
-};
-
 // Python's cipher() tuple.
 struct Cipher {
     std::string name;      // "TLS_AES_256_GCM_SHA384"
@@ -79,9 +63,26 @@ public:
     std::optional<std::string> selected_alpn_protocol() const;
     // Always nullopt: compression is off (Python's answer with OpenSSL 3).
     std::optional<std::string> compression() const { return std::nullopt; }
+    // A server's ciphers the client offered too, in the server's order; nullopt on a client
+    // or before the client's hello (Python's None).
+    std::optional<std::vector<Cipher>> shared_ciphers() const;
+    // Whether the handshake resumed an earlier session.
+    bool session_reused() const;
+    // Python's get_channel_binding(cb_type="tls-unique") (RFC 5929): the client's Finished
+    // message, the same on both sides; nullopt before the handshake. Another type:
+    // ValueError("'tls-x' channel binding type not implemented").
+    std::optional<std::string> get_channel_binding(const std::string& cb_type = "tls-unique") const;
+    // A TLS 1.3 server asks the client for its certificate now (the context's
+    // post_handshake_auth on both sides, verify_mode not CERT_NONE on the server). The request
+    // goes out with the next write() or do_handshake(); the client answers while it reads.
+    // SSLError("[SSL: NOT_SERVER] not server") on a client, "[SSL: EXTENSION_NOT_RECEIVED]
+    // extension not received" when the client did not offer it.
+    void verify_client_post_handshake();
     bool server_side() const;
     std::optional<std::string> server_hostname() const;
     SSLContext context() const;
+    // Python's `ssl_object.context = other` (in an sni_callback: the certificate of `other`).
+    void set_context(SSLContext context);
     // "<ssl.SSLObject object at 0x...>"
     std::string repr() const;
 
