@@ -44,9 +44,7 @@ asyncio::Coro<TlsFailure> tlse_against_server(const char* cert, net::ConnectionO
         ++handler_calls;
         writer.close();
     };
-    net::ServerOptions server_options{.ssl = tls_server_context(cert)};
-    asyncio::Server server =
-        co_await asyncio::start_server(handler, "127.0.0.1", 0, asyncio::default_stream_limit, std::move(server_options));
+    asyncio::Server server = co_await tls_stream_server(handler, cert);
     TlsFailure failure = co_await tlse_connect(server_port(server), std::move(options));
     server.close();
     co_await server.wait_closed();
@@ -140,10 +138,8 @@ TEST(TLSErrors, PeerAnswersInPlainText) {
 asyncio::Coro<std::string> tlse_plain_client(int& reported) {
     asyncio::get_running_loop().set_exception_handler(
         [&reported](asyncio::EventLoop&, const asyncio::ExceptionContext&) { ++reported; });
-    net::ServerOptions server_options{.ssl = tls_server_context()};
     auto handler = [](asyncio::StreamReader, asyncio::StreamWriter writer) { writer.write("never\n"); };
-    asyncio::Server server =
-        co_await asyncio::start_server(handler, "127.0.0.1", 0, asyncio::default_stream_limit, std::move(server_options));
+    asyncio::Server server = co_await tls_stream_server(handler);
     auto [reader, writer] = co_await asyncio::open_connection("127.0.0.1", server_port(server));
     writer.write("GET / HTTP/1.0\r\n\r\n");
     std::string answer = co_await reader.read();

@@ -34,12 +34,8 @@ asyncio::Coro<std::vector<std::string>> tlsm_sendfile(const std::string& content
         writer.close();
         co_await writer.wait_closed();
     };
-    net::ServerOptions server_options{.ssl = tls_server_context()};
-    asyncio::Server server =
-        co_await asyncio::start_server(handler, "127.0.0.1", 0, asyncio::default_stream_limit, std::move(server_options));
-    net::ConnectionOptions tls{.ssl = tls_client_context()};
-    auto [reader, writer] =
-        co_await asyncio::open_connection("127.0.0.1", server_port(server), asyncio::default_stream_limit, std::move(tls));
+    asyncio::Server server = co_await tls_stream_server(handler);
+    auto [reader, writer] = co_await tls_stream_client(server_port(server));
     writer.write("GET\n");
     std::string header = co_await reader.readline();
     std::string body = co_await reader.read();

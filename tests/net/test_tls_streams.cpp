@@ -19,17 +19,9 @@ asyncio::Coro<> tls_echo_handler(asyncio::StreamReader reader, asyncio::StreamWr
     co_await writer.wait_closed();
 }
 
-asyncio::Coro<asyncio::Server> tls_echo_server() {
-    net::ServerOptions options{.ssl = tls_server_context()};
-    co_return co_await asyncio::start_server(tls_echo_handler, "127.0.0.1", 0, asyncio::default_stream_limit,
-                                             std::move(options));
-}
-
 asyncio::Coro<std::vector<std::string>> tls_echo_session() {
-    asyncio::Server server = co_await tls_echo_server();
-    net::ConnectionOptions tls{.ssl = tls_client_context()};
-    auto [reader, writer] =
-        co_await asyncio::open_connection("127.0.0.1", server_port(server), asyncio::default_stream_limit, std::move(tls));
+    asyncio::Server server = co_await tls_stream_server(tls_echo_handler);
+    auto [reader, writer] = co_await tls_stream_client(server_port(server));
     std::vector<std::string> got;
     writer.write("Hello\n");
     got.push_back(co_await reader.readline());
@@ -163,11 +155,9 @@ asyncio::Coro<std::vector<std::string>> tlss_mutual(bool client_has_cert) {
         co_await asyncio::start_server(handler, "127.0.0.1", 0, asyncio::default_stream_limit, std::move(server_options));
     ssl::SSLContext client_context = tls_client_context();
     if (client_has_cert) client_context.load_cert_chain(tls_file("client.pem"));
-    net::ConnectionOptions tls{.ssl = client_context};
     try {
         // TLS 1.3: the client's handshake ends before the server checks its certificate.
-        auto [reader, writer] =
-            co_await asyncio::open_connection("127.0.0.1", server_port(server), asyncio::default_stream_limit, std::move(tls));
+        auto [reader, writer] = co_await tls_stream_client(server_port(server), client_context);
         got.push_back("client read " + co_await reader.readline());
         writer.close();
     } catch (const ssl::SSLError& e) {
@@ -200,12 +190,8 @@ asyncio::Coro<std::vector<std::string>> tlss_read_to_the_end() {
         writer.close();
         co_await writer.wait_closed();
     };
-    net::ServerOptions server_options{.ssl = tls_server_context()};
-    asyncio::Server server =
-        co_await asyncio::start_server(handler, "127.0.0.1", 0, asyncio::default_stream_limit, std::move(server_options));
-    net::ConnectionOptions tls{.ssl = tls_client_context()};
-    auto [reader, writer] =
-        co_await asyncio::open_connection("127.0.0.1", server_port(server), asyncio::default_stream_limit, std::move(tls));
+    asyncio::Server server = co_await tls_stream_server(handler);
+    auto [reader, writer] = co_await tls_stream_client(server_port(server));
     std::string all = co_await reader.read();
     got.push_back(std::to_string(all.size()) + " bytes, ending " + all.substr(all.size() - 4));
     got.push_back(reader.at_eof() ? "eof" : "not eof");
